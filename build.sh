@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Builds ngx_push_module against Debian's nginx and runs it or its tests.
+#
+#   ./build.sh          build build/ngx_push_module.so (installs what it needs)
+#   ./build.sh run      build, then serve examples/ on http://127.0.0.1:8080/
+#   ./build.sh test     build, then run every test suite
+#   ./build.sh fuzz [S] build and run the fuzz targets for S seconds each
+#
+# NGINX_SRC=/path/to/nginx-x.y.z builds against a full upstream source tree
+# instead of the headers in Debian's nginx-dev.  SANITIZE=1 builds the module
+# with AddressSanitizer and UBSan (its own build folder).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+
+if [ "${SANITIZE:-0}" = 1 ]; then
+    BUILD="$ROOT/build/asan"
+else
+    BUILD="$ROOT/build"
+fi
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+
+say() { printf '%s\n' "build.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian packages the build and the tests need.
+DEPS_BUILD="nginx-light nginx-dev libssl-dev g++ make dpkg-dev"
+DEPS_TEST="libcmocka-dev libtest-base-perl curl"
+
+apt_updated=0
+need_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+            | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    if [ $apt_updated = 0 ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# The nginx service the package may have started is not ours to run.
+configure_nginx() {
+    local src="$BUILD/nginx-src" stamp="$BUILD/configure.stamp" want
+    local cflags="-g -O2 -fstack-protector-strong -Wformat"
+    local ldflags="-Wl,-z,relro -Wl,-z,now"
+
+    cflags="$cflags -Werror=format-security -Wdate-time -D_FORTIFY_SOURCE=2"
+    if command -v dpkg-buildflags >/dev/null; then
+        cflags="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)"
+        ldflags="$(dpkg-buildflags --get LDFLAGS)"
+        cflags="${cflags//-ffile-prefix-map=$ROOT=./}"
+    fi
+    cflags="$cflags -fPIC"
+    ldflags="$ldflags -fPIC"
+    local cxx_extra=""
+    if [ "${SANITIZE:-0}" = 1 ]; then
+        cxx_extra="-fsanitize=address,undefined -fno-omit-frame-pointer"
+        ldflags="$ldflags -fsanitize=address,undefined"
+    fi
+
+    want=$(cat config config.make "$0" | sha1sum | cut -d' ' -f1)
+    want="$want ${NGINX_SRC:-debian} ${SANITIZE:-0}"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+        && [ -f "$BUILD/obj/Makefile" ]; then
+        return 0
+    fi
+
+    say "configuring against ${NGINX_SRC:-Debian nginx-dev}"
+    rm -rf "$src" "$BUILD/obj"
+    mkdir -p "$BUILD"
+    if [ -n "${NGINX_SRC:-}" ]; then
+        [ -x "$NGINX_SRC/configure" ] || die "NGINX_SRC has no configure"
+        cp -a "$NGINX_SRC" "$src"
+        (cd "$src" && NGX_PUSH_EXTRA_CXXFLAGS="$cxx_extra" ./configure \
+            --with-compat --with-cc-opt="$cflags" --with-ld-opt="$ldflags" \
+            --add-dynamic-module="$ROOT" --builddir="$BUILD/obj") \
+            > "$BUILD/configure.log" 2>&1 \
+            || { tail -20 "$BUILD/configure.log"; die "configure failed"; }
+    else
+        cp -a /usr/share/nginx/src "$src"
+        (cd "$src" && . ./conf_flags \
+            && NGX_PUSH_EXTRA_CXXFLAGS="$cxx_extra" ./configure \
+            --with-cc-opt="$cflags" --with-ld-opt="$ldflags" \
+            "${NGX_CONF_FLAGS[@]}" \
+            --add-dynamic-module="$ROOT" --builddir="$BUILD/obj") \
+            > "$BUILD/configure.log" 2>&1 \
+            || { tail -20 "$BUILD/configure.log"; die "configure failed"; }
+    fi
+    echo "$want" > "$stamp"
+}
+
+build_module() {
+    need_packages $DEPS_BUILD
+    configure_nginx
+    make -s -C "$BUILD/nginx-src" -f "$BUILD/obj/Makefile" \
+        -j"$(nproc)" modules >&2
+    cp -p "$BUILD/obj/ngx_push_module.so" "$BUILD/ngx_push_module.so"
+    say "built $BUILD/ngx_push_module.so"
+}
+
+run_units() {
+    make -s -C t/unit BUILD="$ROOT/build/unit" check
+}
+
+run_suites() {
+    local files=("$@")
+    [ ${#files[@]} -gt 0 ] || files=(t/[0-9]*.t)
+    TEST_NGINX_BINARY="$NGINX_BIN" \
+    TEST_NGINX_LOAD_MODULES="$BUILD/ngx_push_module.so" \
+        prove -I t/lib "${files[@]}"
+}
+
+cmd_test() {
+    need_packages $DEPS_TEST
+    build_module
+    local failed=0 passed=0 name
+    for name in units suites; do
+        say "running $name"
+        if "run_$name"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            say "$name FAILED"
+        fi
+    done
+    echo "test groups: $passed passed, $failed failed"
+    [ $failed = 0 ]
+}
+
+cmd_run() {
+    build_module
+    local dir="$ROOT/build/run"
+    mkdir -p "$dir/logs" "$dir/conf"
+    sed -e "s#@MODULE@#$BUILD/ngx_push_module.so#" \
+        -e "s#@HTML@#$ROOT/examples/html#" \
+        examples/nginx.conf > "$dir/conf/nginx.conf"
+    "$NGINX_BIN" -p "$dir" -c conf/nginx.conf -t -q
+    cat <<EOF
+ngx_push_module is serving on http://127.0.0.1:8080/  (Ctrl-C stops it)
+  subscribe:  curl -N http://127.0.0.1:8080/sub/demo
+  publish:    curl -d 'hello' http://127.0.0.1:8080/pub/demo
+  channel:    curl http://127.0.0.1:8080/pub/demo
+EOF
+    exec "$NGINX_BIN" -p "$dir" -c conf/nginx.conf -g 'daemon off;'
+}
+
+cmd_fuzz() {
+    exec bash t/fuzz/build.sh "${1:-60}"
+}
+
+case "${1:-build}" in
+    build) build_module ;;
+    run)   cmd_run ;;
+    test)  shift; cmd_test "$@" ;;
+    suite) shift; build_module; run_suites "$@" ;;
+    fuzz)  shift; cmd_fuzz "$@" ;;
+    *)     die "usage: $0 [build|run|test|suite FILES...|fuzz [SECONDS]]" ;;
+esac

@@ -1,0 +1,268 @@
+/* ngx_push_module: directives, configuration and the module definition. */
+#include "ngx_push_conf.h"
+#include "ngx_push_zone.h"
+#include "ngx_push_ipc.h"
+#include "ngx_push_publish.h"
+#include "ngx_push_subscriber.h"
+
+
+static void *ngx_push_create_main_conf(ngx_conf_t *cf);
+static void *ngx_push_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_push_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_push_init_process(ngx_cycle_t *cycle);
+static void ngx_push_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_push_commands[] = {
+
+    { ngx_string("push_zone"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2,
+      ngx_push_zone_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_publisher"),
+      NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+      ngx_push_publisher_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_subscriber"),
+      NGX_HTTP_LOC_CONF | NGX_CONF_ANY,
+      ngx_push_subscriber_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_channel"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_1MORE,
+      ngx_push_channel_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_message_buffer"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, message_buffer),
+      nullptr },
+
+    { ngx_string("push_message_ttl"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, message_ttl),
+      nullptr },
+
+    { ngx_string("push_channel_id_max_length"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, channel_id_max_length),
+      nullptr },
+
+    { ngx_string("push_longpoll_timeout"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_timeout),
+      nullptr },
+
+    { ngx_string("push_first_message"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_first_message_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_push_module_ctx = {
+    nullptr,                               /* preconfiguration */
+    ngx_push_postconfiguration,            /* postconfiguration */
+
+    ngx_push_create_main_conf,             /* create main configuration */
+    nullptr,                               /* init main configuration */
+
+    nullptr,                               /* create server configuration */
+    nullptr,                               /* merge server configuration */
+
+    ngx_push_create_loc_conf,              /* create location configuration */
+    ngx_push_merge_loc_conf                /* merge location configuration */
+};
+
+
+extern "C" {
+
+ngx_module_t  ngx_push_module = {
+    NGX_MODULE_V1,
+    &ngx_push_module_ctx,                  /* module context */
+    ngx_push_commands,                     /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    nullptr,                               /* init master */
+    nullptr,                               /* init module */
+    ngx_push_init_process,                 /* init process */
+    nullptr,                               /* init thread */
+    nullptr,                               /* exit thread */
+    ngx_push_exit_process,                 /* exit process */
+    nullptr,                               /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+}
+
+
+static void *
+ngx_push_create_main_conf(ngx_conf_t *cf)
+{
+    /* shm_zone = NULL, used = 0 */
+    return ngx_pcalloc(cf->pool, sizeof(ngx_push_main_conf_t));
+}
+
+
+static void *
+ngx_push_create_loc_conf(ngx_conf_t *cf)
+{
+    auto  *conf = static_cast<ngx_push_loc_conf_t *>(
+                      ngx_pcalloc(cf->pool, sizeof(ngx_push_loc_conf_t)));
+    if (conf == nullptr) {
+        return nullptr;
+    }
+
+    /* set by ngx_pcalloc(): channels = NULL */
+
+    conf->publisher = NGX_CONF_UNSET;
+    conf->transports = NGX_CONF_UNSET_UINT;
+    conf->message_buffer = NGX_CONF_UNSET_UINT;
+    conf->message_ttl = NGX_CONF_UNSET;
+    conf->channel_id_max_length = NGX_CONF_UNSET_SIZE;
+    conf->longpoll_timeout = NGX_CONF_UNSET_MSEC;
+    conf->first_message = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    auto  *prev = static_cast<ngx_push_loc_conf_t *>(parent);
+    auto  *conf = static_cast<ngx_push_loc_conf_t *>(child);
+
+    /* publisher and transports say what this very location is: not
+     * inherited */
+    if (conf->publisher == NGX_CONF_UNSET) {
+        conf->publisher = 0;
+    }
+
+    if (conf->transports == NGX_CONF_UNSET_UINT) {
+        conf->transports = 0;
+    }
+
+    ngx_conf_merge_ptr_value(conf->channels, prev->channels, nullptr);
+    ngx_conf_merge_uint_value(conf->message_buffer, prev->message_buffer,
+                              100);
+    ngx_conf_merge_value(conf->message_ttl, prev->message_ttl, 3600);
+    ngx_conf_merge_size_value(conf->channel_id_max_length,
+                              prev->channel_id_max_length, 255);
+    ngx_conf_merge_msec_value(conf->longpoll_timeout, prev->longpoll_timeout,
+                              30000);
+    ngx_conf_merge_value(conf->first_message, prev->first_message,
+                         NGX_PUSH_FIRST_NEWEST);
+
+    if (conf->message_buffer < 1 || conf->message_buffer > 1000000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_message_buffer must be 1 to 1000000, "
+                           "not %ui", conf->message_buffer);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->message_ttl < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_message_ttl must be at least 1s");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->channel_id_max_length < 1
+        || conf->channel_id_max_length > 4096)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_channel_id_max_length must be 1 to 4096, "
+                           "not %uz", conf->channel_id_max_length);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->longpoll_timeout < 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_longpoll_timeout must be more than 0");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->publisher && conf->transports) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_publisher and push_subscriber cannot share "
+                           "a location");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if ((conf->publisher || conf->transports) && conf->channels == nullptr) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s needs push_channel",
+                           conf->publisher ? "push_publisher"
+                                           : "push_subscriber");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->publisher && conf->channels->nelts > 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_publisher takes one push_channel, not %ui",
+                           conf->channels->nelts);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_push_postconfiguration(ngx_conf_t *cf)
+{
+    return ngx_push_zone_add_default(cf);
+}
+
+
+static ngx_int_t
+ngx_push_init_process(ngx_cycle_t *cycle)
+{
+    ngx_push_zone_t  *zone = ngx_push_zone_current(cycle);
+
+    if (zone == nullptr) {
+        return NGX_OK;
+    }
+
+    /* a worker that cannot wake or be woken still publishes; it refuses
+     * waiting subscribers, so it must not fail the process */
+    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_push_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_push_ipc_exit_worker(cycle);
+}

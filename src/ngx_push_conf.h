@@ -1,0 +1,36 @@
+/* Configuration structures shared by the module's parts. */
+#ifndef NGX_PUSH_CONF_H_INCLUDED
+#define NGX_PUSH_CONF_H_INCLUDED
+
+#include "ngx_push.h"
+
+
+/* Transports a subscriber location may speak (push_subscriber). */
+enum ngx_push_transport_e : ngx_uint_t {
+    NGX_PUSH_POLL = 0x01,
+    NGX_PUSH_LONGPOLL = 0x02,
+};
+
+/* push_first_message without a number. */
+static constexpr ngx_int_t  NGX_PUSH_FIRST_NEWEST = -1;
+static constexpr ngx_int_t  NGX_PUSH_FIRST_OLDEST = -2;
+
+
+struct ngx_push_main_conf_t {
+    ngx_shm_zone_t  *shm_zone;        /* push_zone, or the default one */
+    ngx_uint_t       used;            /* a location publishes or serves */
+};
+
+
+struct ngx_push_loc_conf_t {
+    ngx_flag_t       publisher;              /* push_publisher */
+    ngx_uint_t       transports;             /* push_subscriber: bitmask */
+    ngx_array_t     *channels;               /* push_channel: complex values */
+    ngx_uint_t       message_buffer;         /* messages kept, default 100 */
+    time_t           message_ttl;            /* seconds, default 1h */
+    size_t           channel_id_max_length;  /* bytes, default 255 */
+    ngx_msec_t       longpoll_timeout;       /* ms, default 30s */
+    ngx_int_t        first_message;          /* newest, oldest or N */
+};
+
+#endif /* NGX_PUSH_CONF_H_INCLUDED */

@@ -1,0 +1,197 @@
+/* Small HTTP helpers shared by the publisher and the subscribers. */
+#include "ngx_push_http.h"
+#include "push_channel_id.h"
+
+
+/* A short text answer: the body is the reason, one line. */
+ngx_int_t
+ngx_push_respond_text(ngx_http_request_t *r, ngx_uint_t status,
+    const char *ctype, ngx_str_t *text)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = text->len;
+    r->headers_out.content_type.data =
+        reinterpret_cast<u_char *>(const_cast<char *>(ctype));
+    r->headers_out.content_type.len = ngx_strlen(ctype);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only || text->len == 0) {
+        return rc == NGX_OK && text->len == 0
+               ? ngx_http_send_special(r, NGX_HTTP_LAST) : rc;
+    }
+
+    b = static_cast<ngx_buf_t *>(ngx_calloc_buf(r->pool));
+    if (b == nullptr) {
+        return NGX_ERROR;
+    }
+
+    b->pos = text->data;
+    b->last = text->data + text->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = nullptr;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* A client mistake: the status, the reason as the body, and an info line
+ * in the error log, as nginx does for "client sent ...". */
+ngx_int_t
+ngx_push_reject(ngx_http_request_t *r, ngx_uint_t status, const char *reason)
+{
+    ngx_str_t  text;
+    size_t     len = ngx_strlen(reason);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "push: %s", reason);
+
+    text.data = static_cast<u_char *>(ngx_pnalloc(r->pool, len + 1));
+    if (text.data == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(text.data, reason, len);
+    text.data[len] = '\n';
+    text.len = len + 1;
+
+    if (r->headers_in.content_length_n != 0 || r->headers_in.chunked) {
+        /* the body is not read: do not keep the connection */
+        r->keepalive = 0;
+    }
+
+    return ngx_push_respond_text(r, status, "text/plain", &text);
+}
+
+
+ngx_int_t
+ngx_push_eval_channels(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
+    ngx_str_t **ids, ngx_uint_t *n, const char **reason)
+{
+    ngx_uint_t                 i, j, nelts;
+    ngx_str_t                 *out;
+    ngx_http_complex_value_t  *cv;
+
+    if (plcf->channels == nullptr) {
+        *reason = "no push_channel in this location";
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    nelts = plcf->channels->nelts;
+    cv = static_cast<ngx_http_complex_value_t *>(plcf->channels->elts);
+
+    out = static_cast<ngx_str_t *>(ngx_palloc(r->pool,
+                                              nelts * sizeof(ngx_str_t)));
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < nelts; i++) {
+        if (ngx_http_complex_value(r, &cv[i], &out[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        switch (push::check_channel_id(ngx_push_sv(out[i]),
+                                       plcf->channel_id_max_length))
+        {
+        case push::status::ok:
+            break;
+
+        case push::status::too_large:
+            *reason = "channel id too long";
+            return NGX_HTTP_BAD_REQUEST;
+
+        default:
+            *reason = out[i].len == 0
+                      ? "channel id is empty"
+                      : "channel id has a control character";
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (out[j].len == out[i].len
+                && ngx_memcmp(out[j].data, out[i].data, out[i].len) == 0)
+            {
+                *reason = "channel id given twice";
+                return NGX_HTTP_BAD_REQUEST;
+            }
+        }
+    }
+
+    *ids = out;
+    *n = nelts;
+
+    return NGX_OK;
+}
+
+
+ngx_table_elt_t *
+ngx_push_add_header(ngx_http_request_t *r, const char *key, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = static_cast<ngx_table_elt_t *>(
+            ngx_list_push(&r->headers_out.headers));
+    if (h == nullptr) {
+        return nullptr;
+    }
+
+    h->hash = 1;
+    h->key.data = reinterpret_cast<u_char *>(const_cast<char *>(key));
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = nullptr;
+#endif
+
+    return h;
+}
+
+
+/* A request header by name, case-insensitively (for the ones nginx does
+ * not keep a pointer to). */
+ngx_str_t *
+ngx_push_find_header(ngx_http_request_t *r, const char *key, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part = &r->headers_in.headers.part;
+    auto             *h = static_cast<ngx_table_elt_t *>(part->elts);
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == nullptr) {
+                return nullptr;
+            }
+            part = part->next;
+            h = static_cast<ngx_table_elt_t *>(part->elts);
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data,
+                               reinterpret_cast<u_char *>(
+                                   const_cast<char *>(key)), len) == 0)
+        {
+            return &h[i].value;
+        }
+    }
+}
+
+
+ngx_push_zone_t *
+ngx_push_zone_of(ngx_http_request_t *r)
+{
+    auto  *pmcf = static_cast<ngx_push_main_conf_t *>(
+                      ngx_http_get_module_main_conf(r, ngx_push_module));
+
+    return static_cast<ngx_push_zone_t *>(pmcf->shm_zone->data);
+}

@@ -1,0 +1,59 @@
+/* A worker's view of the channels its subscribers listen to. */
+#ifndef NGX_PUSH_LOCAL_H_INCLUDED
+#define NGX_PUSH_LOCAL_H_INCLUDED
+
+#include "ngx_push.h"
+#include "ngx_push_zone.h"
+
+
+/* A message copied out of the zone once per worker and shared, read-only,
+ * by every local subscriber that sends it; freed with its last reference. */
+struct ngx_push_lmsg_t {
+    ngx_uint_t        refs;
+    ngx_push_lmsg_t  *next;        /* within one delivery round only */
+    uint64_t          seq;
+    time_t            time;
+    ngx_str_t         ctype;
+    ngx_str_t         event;
+    ngx_str_t         data;
+    u_char            bytes[1];
+};
+
+
+struct ngx_push_sub_t;
+
+
+/* One channel in this worker: its subscribers and the newest message this
+ * worker has read from it.  Lives while its zone record does. */
+struct ngx_push_local_t {
+    ngx_rbtree_node_t  node;       /* key: the zone record's address */
+    ngx_push_rec_t    *rec;
+    uint64_t           seq;
+    ngx_queue_t        links;      /* ngx_push_link_t */
+    ngx_uint_t         nlinks;
+    ngx_uint_t         busy;       /* delivering: not to be freed yet */
+    unsigned           deleted:1;
+};
+
+
+/* A subscriber's place in one local channel. */
+struct ngx_push_link_t {
+    ngx_queue_t        queue;
+    ngx_push_local_t  *local;
+    ngx_push_sub_t    *sub;
+    ngx_uint_t         index;      /* of the channel in the subscription */
+};
+
+
+ngx_push_lmsg_t *ngx_push_lmsg_copy(const ngx_push_msg_t *m,
+    ngx_log_t *log);
+void ngx_push_lmsg_release(ngx_push_lmsg_t *msg);
+ngx_int_t ngx_push_lmsg_hold(ngx_pool_t *pool, ngx_push_lmsg_t *msg);
+
+ngx_push_local_t *ngx_push_local_get(ngx_push_rec_t *rec, ngx_log_t *log);
+void ngx_push_local_link(ngx_push_link_t *link, ngx_push_local_t *local);
+void ngx_push_local_unlink(ngx_push_link_t *link);
+void ngx_push_local_release(ngx_push_zone_t *zone, ngx_push_local_t *local);
+void ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t slot);
+
+#endif /* NGX_PUSH_LOCAL_H_INCLUDED */

@@ -1,0 +1,597 @@
+/* Subscriber requests: transport choice, cursors, joining channels. */
+#include "ngx_push_subscriber.h"
+#include "ngx_push_http.h"
+#include "ngx_push_ipc.h"
+
+
+static ngx_int_t ngx_push_subscriber_handler(ngx_http_request_t *r);
+
+
+static const ngx_push_transport_t  *ngx_push_transports[] = {
+    &ngx_push_longpoll_transport,
+    &ngx_push_poll_transport,
+};
+
+
+char *
+ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto                      *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
+    auto                      *value = static_cast<ngx_str_t *>(
+                                           cf->args->elts);
+    ngx_uint_t                 i, t;
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_push_main_conf_t      *pmcf;
+
+    if (plcf->transports != NGX_CONF_UNSET_UINT) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    plcf->transports = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (t = 0; t < sizeof(ngx_push_transports) / sizeof(void *); t++) {
+            if (value[i].len == ngx_push_transports[t]->name.len
+                && ngx_strncmp(value[i].data, ngx_push_transports[t]->name.data,
+                               value[i].len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (t == sizeof(ngx_push_transports) / sizeof(void *)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown push_subscriber transport \"%V\", "
+                               "expected poll or longpoll", &value[i]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
+        plcf->transports |= ngx_push_transports[t]->flag;
+    }
+
+    if (plcf->transports == 0) {
+        for (t = 0; t < sizeof(ngx_push_transports) / sizeof(void *); t++) {
+            plcf->transports |= ngx_push_transports[t]->flag;
+        }
+    }
+
+    clcf = static_cast<ngx_http_core_loc_conf_t *>(
+               ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+    clcf->handler = ngx_push_subscriber_handler;
+
+    pmcf = static_cast<ngx_push_main_conf_t *>(
+               ngx_http_conf_get_module_main_conf(cf, ngx_push_module));
+    pmcf->used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto                              *plcf = static_cast<ngx_push_loc_conf_t *>(
+                                                  conf);
+    auto                              *value = static_cast<ngx_str_t *>(
+                                                   cf->args->elts);
+    ngx_uint_t                         i;
+    ngx_http_complex_value_t          *cv;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (plcf->channels != nullptr) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    if (cf->args->nelts - 1 > push::max_channels) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_channel takes at most %uz channels",
+                           push::max_channels);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    plcf->channels = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                      sizeof(ngx_http_complex_value_t));
+    if (plcf->channels == nullptr) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        cv = static_cast<ngx_http_complex_value_t *>(
+                 ngx_array_push(plcf->channels));
+        if (cv == nullptr) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &value[i];
+        ccv.complex_value = cv;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    auto       *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
+    auto       *value = static_cast<ngx_str_t *>(cf->args->elts);
+    ngx_int_t   n;
+
+    if (plcf->first_message != NGX_CONF_UNSET) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    if (ngx_strcmp(value[1].data, "newest") == 0) {
+        plcf->first_message = NGX_PUSH_FIRST_NEWEST;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "oldest") == 0) {
+        plcf->first_message = NGX_PUSH_FIRST_OLDEST;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid push_first_message \"%V\", expected "
+                           "newest, oldest or a number", &value[1]);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    plcf->first_message = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static const ngx_push_transport_t *
+ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
+    const char **reason)
+{
+    ngx_uint_t                   t;
+    ngx_str_t                    arg;
+    const ngx_push_transport_t  *tr;
+
+    if (ngx_http_arg(r, reinterpret_cast<u_char *>(
+                            const_cast<char *>("transport")),
+                     9, &arg) == NGX_OK)
+    {
+        for (t = 0; t < sizeof(ngx_push_transports) / sizeof(void *); t++) {
+            tr = ngx_push_transports[t];
+
+            if (arg.len == tr->name.len
+                && ngx_strncmp(arg.data, tr->name.data, arg.len) == 0)
+            {
+                if (plcf->transports & tr->flag) {
+                    return tr;
+                }
+                break;
+            }
+        }
+
+        *reason = "transport not served here";
+        return nullptr;
+    }
+
+    /* one transport, or the first of the list in order of preference */
+    for (t = 0; t < sizeof(ngx_push_transports) / sizeof(void *); t++) {
+        if (plcf->transports & ngx_push_transports[t]->flag) {
+            return ngx_push_transports[t];
+        }
+    }
+
+    *reason = "no transport";
+    return nullptr;
+}
+
+
+/* The client's cursor: If-None-Match (what a poll's Etag gives back) or
+ * ?last_event_id=.  Returns 0 when there is none, 1 when parsed. */
+static ngx_int_t
+ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
+    const char **reason)
+{
+    ngx_str_t      arg, *text = nullptr;
+    u_char        *dst, *src;
+    push::status   rc;
+
+    if (ngx_http_arg(r, reinterpret_cast<u_char *>(
+                            const_cast<char *>("last_event_id")),
+                     13, &arg) == NGX_OK)
+    {
+        /* ids hold ':' and ',' which clients may percent-encode */
+        dst = static_cast<u_char *>(ngx_pnalloc(r->pool, arg.len));
+        if (dst == nullptr) {
+            return NGX_ERROR;
+        }
+
+        src = arg.data;
+        arg.data = dst;
+        ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
+        arg.len = dst - arg.data;
+        text = &arg;
+
+    } else if (r->headers_in.if_none_match) {
+        text = &r->headers_in.if_none_match->value;
+    }
+
+    if (text == nullptr || text->len == 0) {
+        return 0;
+    }
+
+    rc = push::parse_cursor(ngx_push_sv(*text), sub->cursor);
+
+    if (rc != push::status::ok) {
+        *reason = "invalid message id";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (sub->cursor.count != sub->nchannels) {
+        *reason = "message id does not match the channels";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    return 1;
+}
+
+
+static void
+ngx_push_sub_cleanup(void *data)
+{
+    auto  *sub = static_cast<ngx_push_sub_t *>(data);
+
+    ngx_push_sub_leave(sub);
+
+    if (sub->pending) {
+        ngx_push_lmsg_release(sub->pending);
+        sub->pending = nullptr;
+    }
+}
+
+
+/* Leaves every channel the subscriber waits on; safe to call twice. */
+void
+ngx_push_sub_leave(ngx_push_sub_t *sub)
+{
+    ngx_uint_t       i, n = 0;
+    ngx_push_rec_t  *recs[push::max_channels];
+
+    if (sub->timer.timer_set) {
+        ngx_del_timer(&sub->timer);
+    }
+
+    if (!sub->joined) {
+        return;
+    }
+
+    sub->joined = 0;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (sub->links[i].local != nullptr) {
+            recs[n++] = sub->links[i].local->rec;
+            ngx_push_local_unlink(&sub->links[i]);
+        }
+    }
+
+    ngx_push_shm_lock  lock(sub->zone->shpool);
+
+    for (i = 0; i < n; i++) {
+        ngx_push_store_unsubscribe_locked(sub->zone, recs[i], 1);
+    }
+}
+
+
+/* Where a subscriber without a cursor starts in a channel whose newest
+ * message is "last". */
+static uint64_t
+ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t last)
+{
+    ngx_int_t  first = sub->conf->first_message;
+
+    if (first == NGX_PUSH_FIRST_OLDEST) {
+        return 0;
+    }
+
+    if (first == NGX_PUSH_FIRST_NEWEST) {
+        /* a short poll without a cursor is answered the newest message:
+         * the page that polls every few seconds shows the latest state */
+        if (!sub->transport->registers && last > 0) {
+            return last - 1;
+        }
+        return last;
+    }
+
+    return last > static_cast<uint64_t>(first)
+           ? last - static_cast<uint64_t>(first) : 0;
+}
+
+
+/* Under one lock: resolves the cursor in every channel, finds the first
+ * message to send, and if there is none and the transport waits, joins the
+ * channels so that no message can slip between looking and waiting. */
+static ngx_int_t
+ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
+{
+    ngx_uint_t           i, slot;
+    uint64_t             seq, last;
+    ngx_push_msg_t      *m;
+    ngx_push_rec_t      *rec;
+    ngx_push_local_t    *local;
+    ngx_push_zone_t     *zone = sub->zone;
+    ngx_push_channel_t  *ch[push::max_channels];
+    ngx_http_request_t  *r = sub->request;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    if (have_cursor && sub->cursor.epoch != zone->sh->epoch) {
+        /* ids of another life of the zone: start over, say so */
+        sub->gap = 1;
+        sub->gap_unknown = 1;
+        for (i = 0; i < sub->nchannels; i++) {
+            sub->cursor.seq[i] = 0;
+        }
+    }
+
+    sub->cursor.epoch = zone->sh->epoch;
+    sub->cursor.count = static_cast<uint32_t>(sub->nchannels);
+
+    for (i = 0; i < sub->nchannels; i++) {
+        ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
+
+        if (ch[i] == nullptr && sub->transport->registers) {
+            ch[i] = ngx_push_store_create_locked(zone, &sub->channels[i],
+                                                 sub->conf->message_buffer,
+                                                 sub->conf->message_ttl);
+            if (ch[i] == nullptr) {
+                goto no_memory;
+            }
+        }
+
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 1;
+        }
+
+        last = ch[i] ? ch[i]->last_seq : 0;
+        seq = have_cursor ? sub->cursor.seq[i] : ngx_push_first_seq(sub, last);
+
+        if (seq > last) {
+            /* the channel was deleted and made anew since */
+            sub->gap = 1;
+            sub->gap_unknown = 1;
+            seq = 0;
+        }
+
+        m = ch[i] ? ngx_push_store_next_locked(zone, ch[i], seq) : nullptr;
+
+        if (have_cursor && m != nullptr && m->seq > seq + 1) {
+            sub->gap = 1;
+            sub->missed += m->seq - seq - 1;
+
+        } else if (have_cursor && m == nullptr && seq < last) {
+            sub->gap = 1;
+            sub->missed += last - seq;
+            seq = last;
+        }
+
+        sub->cursor.seq[i] = seq;
+
+        if (m != nullptr && sub->pending == nullptr) {
+            sub->pending = ngx_push_lmsg_copy(m, r->connection->log);
+            if (sub->pending == nullptr) {
+                goto failed;
+            }
+            sub->pending_index = i;
+        }
+    }
+
+    if (sub->pending != nullptr || !sub->transport->registers) {
+        goto done;
+    }
+
+    slot = static_cast<ngx_uint_t>(ngx_push_ipc_slot());
+
+    for (i = 0; i < sub->nchannels; i++) {
+        rec = ngx_push_store_join_locked(zone, ch[i], slot);
+        if (rec == nullptr) {
+            goto no_memory;
+        }
+
+        local = ngx_push_local_get(rec, r->connection->log);
+        if (local == nullptr) {
+            ngx_push_store_unsubscribe_locked(zone, rec, 1);
+            goto failed;
+        }
+
+        if (local->seq == UINT64_MAX) {
+            local->seq = ch[i]->last_seq;
+        }
+
+        sub->links[i].sub = sub;
+        sub->links[i].index = i;
+        ngx_push_local_link(&sub->links[i], local);
+        sub->joined = 1;
+    }
+
+done:
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 0;
+        }
+    }
+
+    return NGX_OK;
+
+no_memory:
+
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                  "push: zone is full, subscriber refused");
+
+failed:
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 0;
+        }
+
+        if (sub->joined && sub->links[i].local != nullptr) {
+            rec = sub->links[i].local->rec;
+            ngx_push_local_unlink(&sub->links[i]);
+            ngx_push_store_unsubscribe_locked(zone, rec, 1);
+        }
+    }
+
+    sub->joined = 0;
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_push_subscriber_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc, have_cursor;
+    const char                  *reason = nullptr;
+    ngx_push_sub_t              *sub;
+    ngx_pool_cleanup_t          *cln;
+    ngx_push_loc_conf_t         *plcf;
+    const ngx_push_transport_t  *tr;
+
+    plcf = static_cast<ngx_push_loc_conf_t *>(
+               ngx_http_get_module_loc_conf(r, ngx_push_module));
+
+    if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
+        ngx_str_t  allow = ngx_string("GET, HEAD");
+
+        if (ngx_push_add_header(r, "Allow", &allow) == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return ngx_push_reject(r, NGX_HTTP_NOT_ALLOWED,
+                               "method not allowed for subscribers");
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    tr = ngx_push_pick_transport(r, plcf, &reason);
+    if (tr == nullptr) {
+        return ngx_push_reject(r, NGX_HTTP_BAD_REQUEST, reason);
+    }
+
+    sub = static_cast<ngx_push_sub_t *>(
+              ngx_pcalloc(r->pool, sizeof(ngx_push_sub_t)));
+    if (sub == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    sub->request = r;
+    sub->transport = tr;
+    sub->conf = plcf;
+    sub->zone = ngx_push_zone_of(r);
+
+    rc = ngx_push_eval_channels(r, plcf, &sub->channels, &sub->nchannels,
+                                &reason);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc != NGX_OK) {
+        return ngx_push_reject(r, rc, reason);
+    }
+
+    have_cursor = ngx_push_read_cursor(r, sub, &reason);
+    if (have_cursor == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (have_cursor > 1) {
+        return ngx_push_reject(r, have_cursor, reason);
+    }
+
+    if (tr->registers) {
+        if (ngx_push_ipc_slot() < 0) {
+            return ngx_push_reject(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "this worker serves no subscribers");
+        }
+
+        sub->links = static_cast<ngx_push_link_t *>(
+            ngx_pcalloc(r->pool, sub->nchannels * sizeof(ngx_push_link_t)));
+        if (sub->links == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_push_sub_cleanup;
+    cln->data = sub;
+
+    if (ngx_push_sub_resolve(sub, have_cursor) != NGX_OK) {
+        return ngx_push_reject(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "push zone is full");
+    }
+
+    return tr->start(sub);
+}
+
+
+/* Etag (the cursor, as an entity-tag) and, after a gap, Push-Gap. */
+ngx_int_t
+ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub)
+{
+    size_t               len;
+    ngx_str_t            value;
+    ngx_http_request_t  *r = sub->request;
+
+    value.data = static_cast<u_char *>(
+                     ngx_pnalloc(r->pool, push::cursor_max_len + 2));
+    if (value.data == nullptr) {
+        return NGX_ERROR;
+    }
+
+    value.data[0] = '"';
+    len = push::format_cursor(sub->cursor,
+                              reinterpret_cast<char *>(value.data + 1),
+                              push::cursor_max_len);
+    value.data[len + 1] = '"';
+    value.len = len + 2;
+
+    if (ngx_push_add_header(r, "Etag", &value) == nullptr) {
+        return NGX_ERROR;
+    }
+
+    if (sub->gap) {
+        if (sub->gap_unknown) {
+            ngx_str_set(&value, "unknown");
+
+        } else {
+            value.data = static_cast<u_char *>(
+                             ngx_pnalloc(r->pool, NGX_INT64_LEN));
+            if (value.data == nullptr) {
+                return NGX_ERROR;
+            }
+            value.len = ngx_sprintf(value.data, "%uL", sub->missed)
+                        - value.data;
+        }
+
+        if (ngx_push_add_header(r, "Push-Gap", &value) == nullptr) {
+            return NGX_ERROR;
+        }
+
+        sub->gap = 0;
+        sub->gap_unknown = 0;
+        sub->missed = 0;
+    }
+
+    return NGX_OK;
+}

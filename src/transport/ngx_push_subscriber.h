@@ -1,0 +1,65 @@
+/* Subscribers: the request side, and the interface every transport fills. */
+#ifndef NGX_PUSH_SUBSCRIBER_H_INCLUDED
+#define NGX_PUSH_SUBSCRIBER_H_INCLUDED
+
+#include "ngx_push_conf.h"
+#include "ngx_push_local.h"
+#include "push_id.h"
+
+
+/* Why a subscriber is ended by the server. */
+enum class ngx_push_close_e {
+    deleted,       /* its channel was deleted */
+    shutdown,      /* this worker is going away (reload, stop) */
+    timeout,       /* a long-poll waited push_longpoll_timeout */
+};
+
+
+struct ngx_push_transport_t {
+    ngx_str_t    name;
+    ngx_uint_t   flag;              /* NGX_PUSH_POLL, ... */
+    ngx_uint_t   registers;         /* waits for messages: joins channels */
+
+    /* all channels resolved (and joined if it registers): send or wait */
+    ngx_int_t  (*start)(ngx_push_sub_t *sub);
+    /* a new message on channel "index", newer than the sub's cursor */
+    void       (*deliver)(ngx_push_sub_t *sub, ngx_uint_t index,
+                          ngx_push_lmsg_t *msg);
+    void       (*close)(ngx_push_sub_t *sub, ngx_push_close_e reason);
+};
+
+
+struct ngx_push_sub_t {
+    ngx_http_request_t          *request;
+    const ngx_push_transport_t  *transport;
+    ngx_push_loc_conf_t         *conf;
+    ngx_push_zone_t             *zone;
+    ngx_uint_t                   nchannels;
+    ngx_str_t                   *channels;
+    ngx_push_link_t             *links;      /* when it registers */
+    push::cursor                 cursor;
+    uint64_t                     missed;     /* messages skipped: gap */
+    ngx_push_lmsg_t             *pending;    /* found at start */
+    ngx_uint_t                   pending_index;
+    ngx_event_t                  timer;
+    unsigned                     gap:1;
+    unsigned                     gap_unknown:1;
+    unsigned                     joined:1;
+    unsigned                     done:1;
+};
+
+
+extern const ngx_push_transport_t  ngx_push_poll_transport;
+extern const ngx_push_transport_t  ngx_push_longpoll_transport;
+
+
+char *ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_push_sub_leave(ngx_push_sub_t *sub);
+ngx_int_t ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub);
+
+#endif /* NGX_PUSH_SUBSCRIBER_H_INCLUDED */

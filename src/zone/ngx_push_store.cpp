@@ -1,0 +1,487 @@
+/* Channels and their bounded message buffers in the zone. */
+#include "ngx_push_zone.h"
+
+#include <cstddef>
+
+
+ngx_push_channel_t *
+ngx_push_store_find_locked(ngx_push_zone_t *zone, const ngx_str_t *id)
+{
+    ngx_int_t            rc;
+    uint32_t             hash;
+    ngx_rbtree_node_t   *node, *sentinel;
+    ngx_push_channel_t  *ch;
+
+    hash = ngx_crc32_short(id->data, id->len);
+    node = zone->sh->rbtree.root;
+    sentinel = zone->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        ch = reinterpret_cast<ngx_push_channel_t *>(node);
+        rc = ngx_memn2cmp(id->data, ch->id, id->len, ch->id_len);
+
+        if (rc == 0) {
+            return ch;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return nullptr;
+}
+
+
+static void
+ngx_push_store_insert_value(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t   **p;
+    ngx_push_channel_t   *a, *b;
+
+    for ( ;; ) {
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            a = reinterpret_cast<ngx_push_channel_t *>(node);
+            b = reinterpret_cast<ngx_push_channel_t *>(temp);
+            p = (ngx_memn2cmp(a->id, b->id, a->id_len, b->id_len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+ngx_push_channel_t *
+ngx_push_store_create_locked(ngx_push_zone_t *zone, const ngx_str_t *id,
+    ngx_uint_t max_messages, time_t ttl)
+{
+    ngx_push_channel_t  *ch;
+    ngx_push_shctx_t    *sh = zone->sh;
+
+    if (sh->rbtree.insert != ngx_push_store_insert_value) {
+        /* set here, not at zone creation, so that the function's address
+         * is this module's current one after a reload */
+        sh->rbtree.insert = ngx_push_store_insert_value;
+    }
+
+    ch = static_cast<ngx_push_channel_t *>(ngx_push_zone_alloc_locked(
+             zone, offsetof(ngx_push_channel_t, id) + id->len));
+    if (ch == nullptr) {
+        return nullptr;
+    }
+
+    ngx_memzero(ch, offsetof(ngx_push_channel_t, id));
+    ch->node.key = ngx_crc32_short(id->data, id->len);
+    ch->id_len = static_cast<uint16_t>(id->len);
+    ngx_memcpy(ch->id, id->data, id->len);
+    ngx_queue_init(&ch->messages);
+    ngx_queue_init(&ch->recs);
+    ch->max_messages = static_cast<uint32_t>(max_messages);
+    ch->ttl = static_cast<uint32_t>(ttl);
+    ch->active = ngx_time();
+
+    ngx_rbtree_insert(&sh->rbtree, &ch->node);
+    ngx_queue_insert_tail(&sh->channels, &ch->lru);
+    sh->nchannels++;
+
+    return ch;
+}
+
+
+static void
+ngx_push_store_touch_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_queue_remove(&ch->lru);
+    ngx_queue_insert_tail(&zone->sh->channels, &ch->lru);
+    ch->active = ngx_time();
+}
+
+
+void
+ngx_push_store_drop_message_locked(ngx_push_zone_t *zone, ngx_push_msg_t *m)
+{
+    ngx_push_shctx_t  *sh = zone->sh;
+
+    ngx_queue_remove(&m->queue);
+    ngx_queue_remove(&m->age);
+    m->channel->nmessages--;
+    sh->nmessages--;
+    sh->message_bytes -= m->len;
+    ngx_push_zone_free_locked(zone, m);
+}
+
+
+/* Age is enforced lazily, whenever a channel is looked at: no timer walks
+ * the zone. */
+static void
+ngx_push_store_expire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    time_t           now = ngx_time();
+    ngx_push_msg_t  *m;
+
+    while (!ngx_queue_empty(&ch->messages)) {
+        m = ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                           queue);
+
+        if (m->time + static_cast<time_t>(ch->ttl) > now) {
+            break;
+        }
+
+        ngx_push_store_drop_message_locked(zone, m);
+        zone->sh->stats.expired++;
+    }
+}
+
+
+void
+ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch)
+{
+    while (!ngx_queue_empty(&ch->messages)) {
+        ngx_push_store_drop_message_locked(zone,
+            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                           queue));
+    }
+
+    if (!ch->deleted) {
+        ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+    }
+
+    ngx_queue_remove(&ch->lru);
+    zone->sh->nchannels--;
+    ngx_push_zone_free_locked(zone, ch);
+}
+
+
+void
+ngx_push_store_channel_info_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch, ngx_push_channel_info_t *info)
+{
+    info->epoch = zone->sh->epoch;
+    info->messages = ch->nmessages;
+    info->subscribers = ch->subscribers;
+    info->last_seq = ch->last_seq;
+    info->active = ch->active;
+    info->oldest_seq = ngx_queue_empty(&ch->messages)
+        ? 0
+        : (ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                          queue))->seq;
+}
+
+
+/* Marks every slot holding subscribers of ch as having news there; returns
+ * the slots that need a wake-up (the others have one on its way). */
+static ngx_push_wake_t
+ngx_push_store_mark_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_queue_t      *q;
+    ngx_push_rec_t   *rec;
+    ngx_push_slot_t  *slot;
+    ngx_push_wake_t   wake = 0;
+
+    for (q = ngx_queue_head(&ch->recs);
+         q != ngx_queue_sentinel(&ch->recs);
+         q = ngx_queue_next(q))
+    {
+        rec = ngx_queue_data(q, ngx_push_rec_t, in_channel);
+        slot = &zone->sh->slots[rec->slot];
+
+        if (!rec->dirty) {
+            rec->dirty = 1;
+            ngx_queue_insert_tail(&slot->dirty, &rec->in_dirty);
+        }
+
+        if (!slot->signalled) {
+            slot->signalled = 1;
+            wake |= static_cast<ngx_push_wake_t>(1) << rec->slot;
+        }
+    }
+
+    return wake;
+}
+
+
+ngx_push_store_rc
+ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
+    ngx_push_channel_info_t *info, ngx_push_wake_t *wake, ngx_log_t *log)
+{
+    size_t               size;
+    u_char              *p;
+    ngx_push_msg_t      *m;
+    ngx_push_shctx_t    *sh = zone->sh;
+    ngx_push_channel_t  *ch;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    *wake = 0;
+
+    size = offsetof(ngx_push_msg_t, data) + in->ctype.len + in->event.len
+           + in->data.len;
+
+    /* one message may not take more than half the zone: making room for
+     * it would throw away everything else */
+    if (size > zone->size / 2) {
+        sh->stats.refused++;
+        return ngx_push_store_rc::too_large;
+    }
+
+    ch = ngx_push_store_find_locked(zone, &in->channel);
+
+    if (ch == nullptr) {
+        ch = ngx_push_store_create_locked(zone, &in->channel,
+                                          in->max_messages, in->ttl);
+        if (ch == nullptr) {
+            sh->stats.refused++;
+            return ngx_push_store_rc::no_memory;
+        }
+    }
+
+    ch->max_messages = static_cast<uint32_t>(in->max_messages);
+    ch->ttl = static_cast<uint32_t>(in->ttl);
+    ngx_push_store_expire_locked(zone, ch);
+
+    ch->pinned = 1;
+    m = static_cast<ngx_push_msg_t *>(ngx_push_zone_alloc_locked(zone, size));
+    ch->pinned = 0;
+
+    if (m == nullptr) {
+        sh->stats.refused++;
+        ngx_push_store_channel_info_locked(zone, ch, info);
+        return ngx_push_store_rc::no_memory;
+    }
+
+    m->channel = ch;
+    m->seq = ++ch->last_seq;
+    m->time = ngx_time();
+    m->len = static_cast<uint32_t>(in->data.len);
+    m->ctype_len = static_cast<uint16_t>(in->ctype.len);
+    m->event_len = static_cast<uint8_t>(in->event.len);
+    p = ngx_cpymem(m->data, in->ctype.data, in->ctype.len);
+    p = ngx_cpymem(p, in->event.data, in->event.len);
+    ngx_memcpy(p, in->data.data, in->data.len);
+
+    ngx_queue_insert_tail(&ch->messages, &m->queue);
+    ngx_queue_insert_tail(&sh->messages, &m->age);
+    ch->nmessages++;
+    sh->nmessages++;
+    sh->message_bytes += m->len;
+    sh->stats.published++;
+
+    while (ch->nmessages > ch->max_messages) {
+        ngx_push_store_drop_message_locked(zone,
+            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                           queue));
+    }
+
+    ngx_push_store_touch_locked(zone, ch);
+    *wake = ngx_push_store_mark_locked(zone, ch);
+    ngx_push_store_channel_info_locked(zone, ch, info);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "push: stored %uL in \"%V\", %uD subscribers",
+                   m->seq, &in->channel, ch->subscribers);
+
+    return ngx_push_store_rc::ok;
+}
+
+
+ngx_push_store_rc
+ngx_push_store_info(ngx_push_zone_t *zone, const ngx_str_t *id,
+    ngx_push_channel_info_t *info)
+{
+    ngx_push_channel_t  *ch;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    ch = ngx_push_store_find_locked(zone, id);
+    if (ch == nullptr) {
+        return ngx_push_store_rc::not_found;
+    }
+
+    ngx_push_store_expire_locked(zone, ch);
+    ngx_push_store_channel_info_locked(zone, ch, info);
+
+    return ngx_push_store_rc::ok;
+}
+
+
+/* The channel leaves the tree at once, so a new one of the same id can
+ * start; its subscribers are told through their slots and the memory goes
+ * when the last of them has left. */
+ngx_push_store_rc
+ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
+    ngx_push_channel_info_t *info, ngx_push_wake_t *wake)
+{
+    ngx_push_channel_t  *ch;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    *wake = 0;
+
+    ch = ngx_push_store_find_locked(zone, id);
+    if (ch == nullptr) {
+        return ngx_push_store_rc::not_found;
+    }
+
+    ngx_push_store_expire_locked(zone, ch);
+    ngx_push_store_channel_info_locked(zone, ch, info);
+
+    if (ch->subscribers == 0) {
+        ngx_push_store_free_channel_locked(zone, ch);
+        return ngx_push_store_rc::ok;
+    }
+
+    ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+    ch->deleted = 1;
+
+    while (!ngx_queue_empty(&ch->messages)) {
+        ngx_push_store_drop_message_locked(zone,
+            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                           queue));
+    }
+
+    *wake = ngx_push_store_mark_locked(zone, ch);
+
+    return ngx_push_store_rc::ok;
+}
+
+
+/* Counts one more subscriber of ch in a worker slot. */
+ngx_push_rec_t *
+ngx_push_store_join_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    ngx_uint_t slot)
+{
+    ngx_queue_t     *q;
+    ngx_push_rec_t  *rec;
+    uint8_t          pinned;
+
+    for (q = ngx_queue_head(&ch->recs);
+         q != ngx_queue_sentinel(&ch->recs);
+         q = ngx_queue_next(q))
+    {
+        rec = ngx_queue_data(q, ngx_push_rec_t, in_channel);
+
+        if (rec->slot == slot) {
+            goto found;
+        }
+    }
+
+    pinned = ch->pinned;
+    ch->pinned = 1;
+    rec = static_cast<ngx_push_rec_t *>(
+              ngx_push_zone_alloc_locked(zone, sizeof(ngx_push_rec_t)));
+    ch->pinned = pinned;
+
+    if (rec == nullptr) {
+        return nullptr;
+    }
+
+    ngx_memzero(rec, sizeof(ngx_push_rec_t));
+    rec->channel = ch;
+    rec->slot = static_cast<uint32_t>(slot);
+    ngx_queue_insert_tail(&ch->recs, &rec->in_channel);
+    ngx_queue_insert_tail(&zone->sh->slots[slot].recs, &rec->in_slot);
+
+found:
+
+    rec->count++;
+    ch->subscribers++;
+    ngx_push_store_touch_locked(zone, ch);
+
+    return rec;
+}
+
+
+void
+ngx_push_store_unsubscribe(ngx_push_zone_t *zone, ngx_push_rec_t *rec)
+{
+    ngx_push_shm_lock  lock(zone->shpool);
+
+    ngx_push_store_unsubscribe_locked(zone, rec, 1);
+}
+
+
+void
+ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone, ngx_push_rec_t *rec,
+    uint32_t n)
+{
+    ngx_push_channel_t  *ch = rec->channel;
+
+    rec->count -= n;
+    ch->subscribers -= n;
+
+    if (rec->count > 0) {
+        return;
+    }
+
+    ngx_queue_remove(&rec->in_channel);
+    ngx_queue_remove(&rec->in_slot);
+
+    if (rec->dirty) {
+        ngx_queue_remove(&rec->in_dirty);
+    }
+
+    ngx_push_zone_free_locked(zone, rec);
+
+    if (ch->deleted && ch->subscribers == 0) {
+        ngx_push_store_free_channel_locked(zone, ch);
+    }
+}
+
+
+ngx_push_msg_t *
+ngx_push_store_next_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    uint64_t after)
+{
+    ngx_queue_t     *q;
+    ngx_push_msg_t  *m, *next = nullptr;
+
+    ngx_push_store_expire_locked(zone, ch);
+
+    /* from the newest back: a subscriber is nearly always near the end */
+    for (q = ngx_queue_last(&ch->messages);
+         q != ngx_queue_sentinel(&ch->messages);
+         q = ngx_queue_prev(q))
+    {
+        m = ngx_queue_data(q, ngx_push_msg_t, queue);
+
+        if (m->seq <= after) {
+            break;
+        }
+
+        next = m;
+    }
+
+    return next;
+}
+
+
+ngx_push_msg_t *
+ngx_push_store_last_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_push_store_expire_locked(zone, ch);
+
+    if (ngx_queue_empty(&ch->messages)) {
+        return nullptr;
+    }
+
+    return ngx_queue_data(ngx_queue_last(&ch->messages), ngx_push_msg_t,
+                          queue);
+}

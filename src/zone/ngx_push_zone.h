@@ -1,0 +1,195 @@
+/* The shared-memory zone: channels, their messages and the worker slots. */
+#ifndef NGX_PUSH_ZONE_H_INCLUDED
+#define NGX_PUSH_ZONE_H_INCLUDED
+
+#include "ngx_push.h"
+
+#include <type_traits>
+
+
+/* Worker processes that may hold subscribers at once, counting the old
+ * workers still finishing after a reload. */
+#define NGX_PUSH_MAX_SLOTS  64
+
+#define NGX_PUSH_DEFAULT_ZONE_NAME  "push"
+#define NGX_PUSH_DEFAULT_ZONE_SIZE  (32 * 1024 * 1024)
+
+
+struct ngx_push_channel_t;
+
+
+/* One message, content type, event name and payload in one allocation. */
+struct ngx_push_msg_t {
+    ngx_queue_t          queue;        /* channel->messages, oldest first */
+    ngx_queue_t          age;          /* sh->messages, oldest first */
+    ngx_push_channel_t  *channel;
+    uint64_t             seq;
+    time_t               time;
+    uint32_t             len;
+    uint16_t             ctype_len;
+    uint8_t              event_len;
+    u_char               data[1];      /* ctype, event, payload */
+};
+
+
+struct ngx_push_channel_t {
+    ngx_rbtree_node_t    node;         /* key: crc32 of the id */
+    ngx_queue_t          lru;          /* sh->channels, idle first */
+    ngx_queue_t          messages;
+    ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
+    uint64_t             last_seq;
+    time_t               active;
+    uint32_t             nmessages;
+    uint32_t             subscribers;  /* across all workers */
+    uint32_t             max_messages;
+    uint32_t             ttl;          /* seconds */
+    uint16_t             id_len;
+    uint8_t              deleted;      /* out of the tree, freed when unused */
+    uint8_t              pinned;       /* being changed: not to be evicted */
+    u_char               id[1];
+};
+
+
+/* The subscribers one worker slot holds on one channel.  The channel is not
+ * freed while a record points to it, so a worker may keep the pointer. */
+struct ngx_push_rec_t {
+    ngx_queue_t          in_channel;
+    ngx_queue_t          in_slot;
+    ngx_queue_t          in_dirty;     /* slot->dirty while dirty */
+    ngx_push_channel_t  *channel;
+    uint32_t             count;
+    uint32_t             slot;
+    uint32_t             dirty;
+};
+
+
+/* A worker process: what it subscribes to and what it must look at. */
+struct ngx_push_slot_t {
+    ngx_pid_t            pid;          /* 0: free */
+    uint32_t             signalled;    /* a wake-up is on its way */
+    ngx_queue_t          recs;
+    ngx_queue_t          dirty;
+};
+
+
+struct ngx_push_stats_t {
+    uint64_t             published;
+    uint64_t             evicted;      /* messages dropped for room */
+    uint64_t             expired;      /* messages dropped by age */
+    uint64_t             refused;      /* publishes answered 507 */
+    uint64_t             channels_evicted;
+};
+
+
+struct ngx_push_shctx_t {
+    uint32_t             epoch;
+    uint32_t             nchannels;
+    uint64_t             nmessages;
+    uint64_t             message_bytes;
+    ngx_rbtree_t         rbtree;
+    ngx_rbtree_node_t    sentinel;
+    ngx_queue_t          channels;
+    ngx_queue_t          messages;
+    ngx_push_stats_t     stats;
+    ngx_push_slot_t      slots[NGX_PUSH_MAX_SLOTS];
+};
+
+
+static_assert(std::is_standard_layout<ngx_push_shctx_t>::value
+              && std::is_trivially_copyable<ngx_push_shctx_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_channel_t>::value
+              && std::is_trivially_copyable<ngx_push_channel_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_msg_t>::value
+              && std::is_trivially_copyable<ngx_push_msg_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_rec_t>::value
+              && std::is_trivially_copyable<ngx_push_rec_t>::value,
+              "shared memory holds plain data only");
+
+
+/* Per cycle: shm_zone->data. */
+struct ngx_push_zone_t {
+    ngx_push_shctx_t    *sh;
+    ngx_slab_pool_t     *shpool;
+    size_t               size;
+};
+
+
+/* What a publish stores. */
+struct ngx_push_publish_t {
+    ngx_str_t            channel;
+    ngx_str_t            ctype;
+    ngx_str_t            event;
+    ngx_str_t            data;
+    ngx_uint_t           max_messages;
+    time_t               ttl;
+};
+
+
+/* What a publisher or an operator is told of a channel. */
+struct ngx_push_channel_info_t {
+    uint32_t             epoch;
+    uint32_t             messages;
+    uint32_t             subscribers;
+    uint64_t             last_seq;
+    uint64_t             oldest_seq;   /* 0 when no message is kept */
+    time_t               active;
+};
+
+
+/* Channel ids to wake: bit N is slot N. */
+typedef uint64_t  ngx_push_wake_t;
+
+static_assert(NGX_PUSH_MAX_SLOTS <= 64, "a wake mask has a bit per slot");
+
+
+enum class ngx_push_store_rc {
+    ok,
+    not_found,
+    no_memory,
+    too_large
+};
+
+
+/* ngx_push_zone.cpp: setup, reload, allocation with eviction, slots. */
+char *ngx_push_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_push_zone_add_default(ngx_conf_t *cf);
+ngx_push_zone_t *ngx_push_zone_current(ngx_cycle_t *cycle);
+void *ngx_push_zone_alloc_locked(ngx_push_zone_t *zone, size_t size);
+void ngx_push_zone_free_locked(ngx_push_zone_t *zone, void *p);
+ngx_int_t ngx_push_slot_acquire(ngx_push_zone_t *zone, ngx_log_t *log);
+void ngx_push_slot_release(ngx_push_zone_t *zone, ngx_uint_t slot);
+void ngx_push_slot_reap_locked(ngx_push_zone_t *zone, ngx_uint_t slot);
+
+/* ngx_push_store.cpp: channels and messages. */
+ngx_push_store_rc ngx_push_store_publish(ngx_push_zone_t *zone,
+    const ngx_push_publish_t *in, ngx_push_channel_info_t *info,
+    ngx_push_wake_t *wake, ngx_log_t *log);
+ngx_push_store_rc ngx_push_store_info(ngx_push_zone_t *zone,
+    const ngx_str_t *id, ngx_push_channel_info_t *info);
+ngx_push_store_rc ngx_push_store_delete(ngx_push_zone_t *zone,
+    const ngx_str_t *id, ngx_push_channel_info_t *info,
+    ngx_push_wake_t *wake);
+ngx_push_channel_t *ngx_push_store_find_locked(ngx_push_zone_t *zone,
+    const ngx_str_t *id);
+ngx_push_channel_t *ngx_push_store_create_locked(ngx_push_zone_t *zone,
+    const ngx_str_t *id, ngx_uint_t max_messages, time_t ttl);
+ngx_push_rec_t *ngx_push_store_join_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch, ngx_uint_t slot);
+void ngx_push_store_unsubscribe(ngx_push_zone_t *zone, ngx_push_rec_t *rec);
+void ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone,
+    ngx_push_rec_t *rec, uint32_t n);
+void ngx_push_store_drop_message_locked(ngx_push_zone_t *zone,
+    ngx_push_msg_t *m);
+void ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
+ngx_push_msg_t *ngx_push_store_next_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch, uint64_t after);
+ngx_push_msg_t *ngx_push_store_last_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
+void ngx_push_store_channel_info_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch, ngx_push_channel_info_t *info);
+
+#endif /* NGX_PUSH_ZONE_H_INCLUDED */
