@@ -10,6 +10,8 @@ static void *ngx_push_create_main_conf(ngx_conf_t *cf);
 static void *ngx_push_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_push_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_push_init_process(ngx_cycle_t *cycle);
 static void ngx_push_exit_process(ngx_cycle_t *cycle);
@@ -86,6 +88,78 @@ static ngx_command_t  ngx_push_commands[] = {
       0,
       nullptr },
 
+    { ngx_string("push_sse_retry"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_msec_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, sse_retry),
+      nullptr },
+
+    { ngx_string("push_ping_interval"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_msec_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ping_interval),
+      nullptr },
+
+    { ngx_string("push_subscriber_pending_max"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, pending_max),
+      nullptr },
+
+    { ngx_string("push_stream_content_type"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, stream_content_type),
+      nullptr },
+
+    { ngx_string("push_stream_separator"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, stream_separator),
+      nullptr },
+
+    { ngx_string("push_stream_header"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, stream_header),
+      nullptr },
+
+    { ngx_string("push_stream_footer"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, stream_footer),
+      nullptr },
+
+    { ngx_string("push_stream_ping"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, stream_ping),
+      nullptr },
+
+    { ngx_string("push_allow_origin"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, allow_origin),
+      nullptr },
+
       ngx_null_command
 };
 
@@ -142,7 +216,7 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
         return nullptr;
     }
 
-    /* set by ngx_pcalloc(): channels = NULL */
+    /* set by ngx_pcalloc(): channels = NULL, the stream_* strings empty */
 
     conf->publisher = NGX_CONF_UNSET;
     conf->transports = NGX_CONF_UNSET_UINT;
@@ -151,6 +225,11 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->channel_id_max_length = NGX_CONF_UNSET_SIZE;
     conf->longpoll_timeout = NGX_CONF_UNSET_MSEC;
     conf->first_message = NGX_CONF_UNSET;
+    conf->sse_retry = NGX_CONF_UNSET_MSEC;
+    conf->ping_interval = NGX_CONF_UNSET_MSEC;
+    conf->pending_max = NGX_CONF_UNSET_SIZE;
+    conf->allow_origin = static_cast<ngx_http_complex_value_t *>(
+                             NGX_CONF_UNSET_PTR);
 
     return conf;
 }
@@ -182,6 +261,21 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               30000);
     ngx_conf_merge_value(conf->first_message, prev->first_message,
                          NGX_PUSH_FIRST_NEWEST);
+
+    ngx_conf_merge_msec_value(conf->sse_retry, prev->sse_retry, 3000);
+    ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
+                              25000);
+    ngx_conf_merge_size_value(conf->pending_max, prev->pending_max,
+                              1024 * 1024);
+    ngx_conf_merge_str_value(conf->stream_content_type,
+                             prev->stream_content_type, "text/plain");
+    ngx_conf_merge_str_value(conf->stream_separator, prev->stream_separator,
+                             "\n");
+    ngx_conf_merge_str_value(conf->stream_header, prev->stream_header, "");
+    ngx_conf_merge_str_value(conf->stream_footer, prev->stream_footer, "");
+    ngx_conf_merge_str_value(conf->stream_ping, prev->stream_ping, "");
+    ngx_conf_merge_ptr_value(conf->allow_origin, prev->allow_origin,
+                             nullptr);
 
     if (conf->message_buffer < 1 || conf->message_buffer > 1000000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -230,6 +324,36 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_publisher takes one push_channel, not %ui",
                            conf->channels->nelts);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* A time, or "off" for 0. */
+static char *
+ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto  *value = static_cast<ngx_str_t *>(cf->args->elts);
+    auto  *field = reinterpret_cast<ngx_msec_t *>(
+                       static_cast<char *>(conf) + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_MSEC) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        *field = 0;
+        return NGX_CONF_OK;
+    }
+
+    *field = ngx_parse_time(&value[1], 0);
+
+    if (*field == static_cast<ngx_msec_t>(NGX_ERROR) || *field == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %V \"%V\", expected a time or off",
+                           &cmd->name, &value[1]);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 

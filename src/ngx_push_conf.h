@@ -9,6 +9,8 @@
 enum ngx_push_transport_e : ngx_uint_t {
     NGX_PUSH_POLL = 0x01,
     NGX_PUSH_LONGPOLL = 0x02,
+    NGX_PUSH_STREAM = 0x04,
+    NGX_PUSH_SSE = 0x08,
 };
 
 /* push_first_message without a number. */
@@ -31,6 +33,15 @@ struct ngx_push_loc_conf_t {
     size_t           channel_id_max_length;  /* bytes, default 255 */
     ngx_msec_t       longpoll_timeout;       /* ms, default 30s */
     ngx_int_t        first_message;          /* newest, oldest or N */
+    ngx_msec_t       sse_retry;              /* ms, default 3s; 0: off */
+    ngx_msec_t       ping_interval;          /* ms, default 25s; 0: off */
+    size_t           pending_max;            /* bytes unsent, default 1m */
+    ngx_str_t        stream_content_type;    /* default text/plain */
+    ngx_str_t        stream_separator;       /* default "\n" */
+    ngx_str_t        stream_header;          /* default none */
+    ngx_str_t        stream_footer;          /* default none */
+    ngx_str_t        stream_ping;            /* default none: no ping */
+    ngx_http_complex_value_t  *allow_origin; /* CORS, default off */
 };
 
 #endif /* NGX_PUSH_CONF_H_INCLUDED */

@@ -63,8 +63,8 @@ ngx_push_reject(ngx_http_request_t *r, ngx_uint_t status, const char *reason)
     text.data[len] = '\n';
     text.len = len + 1;
 
-    if (r->headers_in.content_length_n != 0 || r->headers_in.chunked) {
-        /* the body is not read: do not keep the connection */
+    /* a no-op when the body was read already */
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;
     }
 

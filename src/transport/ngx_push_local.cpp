@@ -34,6 +34,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->refs = 1;
     msg->next = nullptr;
     msg->seq = m->seq;
+    msg->order = m->order;
     msg->time = m->time;
     msg->ctype.data = msg->bytes;
     msg->ctype.len = m->ctype_len;
@@ -41,6 +42,9 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->event.len = m->event_len;
     msg->data.data = msg->event.data + m->event_len;
     msg->data.len = m->len;
+    msg->sse.data = nullptr;
+    msg->sse.len = 0;
+    msg->sse_id_len = 0;
 
     return msg;
 }
@@ -50,6 +54,9 @@ void
 ngx_push_lmsg_release(ngx_push_lmsg_t *msg)
 {
     if (--msg->refs == 0) {
+        if (msg->sse.data != nullptr) {
+            ngx_free(msg->sse.data);
+        }
         ngx_free(msg);
     }
 }

@@ -12,10 +12,13 @@ struct ngx_push_lmsg_t {
     ngx_uint_t        refs;
     ngx_push_lmsg_t  *next;        /* within one delivery round only */
     uint64_t          seq;
+    uint64_t          order;       /* publish order across the zone */
     time_t            time;
     ngx_str_t         ctype;
     ngx_str_t         event;
     ngx_str_t         data;
+    ngx_str_t         sse;         /* its SSE event, built on first use */
+    size_t            sse_id_len;  /* of the "id: ...\n" line in sse */
     u_char            bytes[1];
 };
 

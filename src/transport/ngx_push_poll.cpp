@@ -200,7 +200,9 @@ const ngx_push_transport_t  ngx_push_poll_transport = {
     ngx_string("poll"),
     NGX_PUSH_POLL,
     0,
+    0,
     ngx_push_poll_start,
+    nullptr,
     nullptr,
     nullptr,
 };
@@ -210,7 +212,9 @@ const ngx_push_transport_t  ngx_push_longpoll_transport = {
     ngx_string("longpoll"),
     NGX_PUSH_LONGPOLL,
     1,
+    0,
     ngx_push_longpoll_start,
     ngx_push_longpoll_deliver,
+    nullptr,
     ngx_push_longpoll_close,
 };

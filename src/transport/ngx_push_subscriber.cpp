@@ -1,5 +1,6 @@
 /* Subscriber requests: transport choice, cursors, joining channels. */
 #include "ngx_push_subscriber.h"
+#include "ngx_push_out.h"
 #include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
 
@@ -7,9 +8,12 @@
 static ngx_int_t ngx_push_subscriber_handler(ngx_http_request_t *r);
 
 
+/* In order of preference when a request does not say which it wants. */
 static const ngx_push_transport_t  *ngx_push_transports[] = {
     &ngx_push_longpoll_transport,
     &ngx_push_poll_transport,
+    &ngx_push_sse_transport,
+    &ngx_push_stream_transport,
 };
 
 
@@ -42,7 +46,8 @@ ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (t == sizeof(ngx_push_transports) / sizeof(void *)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "unknown push_subscriber transport \"%V\", "
-                               "expected poll or longpoll", &value[i]);
+                               "expected poll, longpoll, sse or stream",
+                               &value[i]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
 
@@ -181,6 +186,19 @@ ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
         return nullptr;
     }
 
+    if ((plcf->transports & NGX_PUSH_SSE)) {
+        ngx_str_t  *accept = ngx_push_find_header(r, "Accept", 6);
+
+        if (accept != nullptr
+            && ngx_strlcasestrn(accept->data, accept->data + accept->len,
+                                reinterpret_cast<u_char *>(
+                                    const_cast<char *>("text/event-stream")),
+                                17 - 1) != nullptr)
+        {
+            return &ngx_push_sse_transport;
+        }
+    }
+
     /* one transport, or the first of the list in order of preference */
     for (t = 0; t < sizeof(ngx_push_transports) / sizeof(void *); t++) {
         if (plcf->transports & ngx_push_transports[t]->flag) {
@@ -219,6 +237,9 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
         arg.len = dst - arg.data;
         text = &arg;
 
+    } else if ((text = ngx_push_find_header(r, "Last-Event-ID", 13))) {
+        /* what EventSource sends when it reconnects */
+
     } else if (r->headers_in.if_none_match) {
         text = &r->headers_in.if_none_match->value;
     }
@@ -244,9 +265,23 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
 
 
 static void
+ngx_push_release_list(ngx_push_lmsg_t *msg)
+{
+    ngx_push_lmsg_t  *next;
+
+    for ( /* void */ ; msg; msg = next) {
+        next = msg->next;
+        ngx_push_lmsg_release(msg);
+    }
+}
+
+
+static void
 ngx_push_sub_cleanup(void *data)
 {
-    auto  *sub = static_cast<ngx_push_sub_t *>(data);
+    ngx_uint_t       i;
+    ngx_push_out_t  *out;
+    auto            *sub = static_cast<ngx_push_sub_t *>(data);
 
     ngx_push_sub_leave(sub);
 
@@ -254,6 +289,23 @@ ngx_push_sub_cleanup(void *data)
         ngx_push_lmsg_release(sub->pending);
         sub->pending = nullptr;
     }
+
+    if (sub->backlog) {
+        for (i = 0; i < sub->nchannels; i++) {
+            ngx_push_release_list(sub->backlog[i]);
+            sub->backlog[i] = nullptr;
+        }
+    }
+
+    /* the request is over: what was not sent never will be */
+    for (out = sub->out; out; out = out->next) {
+        if (out->msg) {
+            ngx_push_lmsg_release(out->msg);
+            out->msg = nullptr;
+        }
+    }
+
+    sub->out = nullptr;
 }
 
 
@@ -324,6 +376,7 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
     uint64_t             seq, last;
     ngx_push_msg_t      *m;
     ngx_push_rec_t      *rec;
+    ngx_push_lmsg_t    **last_msg;
     ngx_push_local_t    *local;
     ngx_push_zone_t     *zone = sub->zone;
     ngx_push_channel_t  *ch[push::max_channels];
@@ -382,6 +435,27 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
 
         sub->cursor.seq[i] = seq;
 
+        if (sub->transport->streams) {
+            /* a stream starts with everything after the cursor */
+            last_msg = &sub->backlog[i];
+
+            for ( /* void */ ; m != nullptr;
+                 m = ngx_queue_next(&m->queue)
+                     == ngx_queue_sentinel(&ch[i]->messages)
+                     ? nullptr
+                     : ngx_queue_data(ngx_queue_next(&m->queue),
+                                      ngx_push_msg_t, queue))
+            {
+                *last_msg = ngx_push_lmsg_copy(m, r->connection->log);
+                if (*last_msg == nullptr) {
+                    goto failed;
+                }
+                last_msg = &(*last_msg)->next;
+            }
+
+            continue;
+        }
+
         if (m != nullptr && sub->pending == nullptr) {
             sub->pending = ngx_push_lmsg_copy(m, r->connection->log);
             if (sub->pending == nullptr) {
@@ -391,7 +465,9 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
         }
     }
 
-    if (sub->pending != nullptr || !sub->transport->registers) {
+    if (!sub->transport->registers
+        || (sub->pending != nullptr && !sub->transport->streams))
+    {
         goto done;
     }
 
@@ -454,6 +530,70 @@ failed:
 }
 
 
+/* push_allow_origin: the CORS headers a cross-origin EventSource or XHR
+ * needs, and the answer to a preflight.  NGX_DECLINED: carry on. */
+static ngx_int_t
+ngx_push_cors(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf)
+{
+    ngx_str_t  origin, value;
+
+    if (plcf->allow_origin == nullptr) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_complex_value(r, plcf->allow_origin, &origin) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (origin.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_str_set(&value, "Etag, Push-Gap, Push-Event");
+
+    if (ngx_push_add_header(r, "Access-Control-Allow-Origin", &origin)
+        == nullptr
+        || ngx_push_add_header(r, "Access-Control-Expose-Headers", &value)
+           == nullptr)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        return NGX_DECLINED;
+    }
+
+    ngx_str_set(&value, "GET, HEAD, OPTIONS");
+    if (ngx_push_add_header(r, "Access-Control-Allow-Methods", &value)
+        == nullptr)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&value, "If-None-Match, Last-Event-ID, Cache-Control");
+    if (ngx_push_add_header(r, "Access-Control-Allow-Headers", &value)
+        == nullptr)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_str_set(&value, "86400");
+    if (ngx_push_add_header(r, "Access-Control-Max-Age", &value) == nullptr)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->header_only = 1;
+
+    return ngx_http_send_header(r);
+}
+
+
 static ngx_int_t
 ngx_push_subscriber_handler(ngx_http_request_t *r)
 {
@@ -466,6 +606,11 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
 
     plcf = static_cast<ngx_push_loc_conf_t *>(
                ngx_http_get_module_loc_conf(r, ngx_push_module));
+
+    rc = ngx_push_cors(r, plcf);
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
         ngx_str_t  allow = ngx_string("GET, HEAD");
@@ -528,6 +673,16 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
         }
     }
 
+    if (tr->streams) {
+        sub->backlog = static_cast<ngx_push_lmsg_t **>(
+            ngx_pcalloc(r->pool, sub->nchannels * sizeof(ngx_push_lmsg_t *)));
+        if (sub->backlog == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ngx_http_set_ctx(r, sub, ngx_push_module);
+
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -542,6 +697,34 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
     }
 
     return tr->start(sub);
+}
+
+
+/* The next message of a stream's backlog across all its channels, in the
+ * order they were published; taken off the backlog (the caller releases
+ * it).  Returns null when the backlog is empty. */
+ngx_push_lmsg_t *
+ngx_push_sub_backlog_next(ngx_push_sub_t *sub, ngx_uint_t *index)
+{
+    ngx_uint_t        i, best = 0;
+    ngx_push_lmsg_t  *msg = nullptr;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (sub->backlog[i] != nullptr
+            && (msg == nullptr || sub->backlog[i]->order < msg->order))
+        {
+            msg = sub->backlog[i];
+            best = i;
+        }
+    }
+
+    if (msg != nullptr) {
+        sub->backlog[best] = msg->next;
+        msg->next = nullptr;
+        *index = best;
+    }
+
+    return msg;
 }
 
 

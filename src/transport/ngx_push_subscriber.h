@@ -12,19 +12,27 @@ enum class ngx_push_close_e {
     deleted,       /* its channel was deleted */
     shutdown,      /* this worker is going away (reload, stop) */
     timeout,       /* a long-poll waited push_longpoll_timeout */
+    slow,          /* it stopped reading: push_subscriber_pending_max */
 };
+
+
+struct ngx_push_out_t;
 
 
 struct ngx_push_transport_t {
     ngx_str_t    name;
     ngx_uint_t   flag;              /* NGX_PUSH_POLL, ... */
     ngx_uint_t   registers;         /* waits for messages: joins channels */
+    ngx_uint_t   streams;           /* many messages in one response */
 
     /* all channels resolved (and joined if it registers): send or wait */
     ngx_int_t  (*start)(ngx_push_sub_t *sub);
     /* a new message on channel "index", newer than the sub's cursor */
     void       (*deliver)(ngx_push_sub_t *sub, ngx_uint_t index,
                           ngx_push_lmsg_t *msg);
+    /* the connection was idle for push_ping_interval: NGX_DONE if that
+     * ended the subscriber */
+    ngx_int_t  (*ping)(ngx_push_sub_t *sub);
     void       (*close)(ngx_push_sub_t *sub, ngx_push_close_e reason);
 };
 
@@ -41,7 +49,13 @@ struct ngx_push_sub_t {
     uint64_t                     missed;     /* messages skipped: gap */
     ngx_push_lmsg_t             *pending;    /* found at start */
     ngx_uint_t                   pending_index;
+    ngx_push_lmsg_t            **backlog;    /* streams: per channel */
     ngx_event_t                  timer;
+    ngx_push_out_t              *out;        /* being sent, oldest first */
+    ngx_push_out_t             **out_last;
+    ngx_push_out_t              *out_free;
+    size_t                       unsent;     /* bytes in out */
+    ngx_msec_t                   sent_at;    /* last write, for pings */
     unsigned                     gap:1;
     unsigned                     gap_unknown:1;
     unsigned                     joined:1;
@@ -51,6 +65,8 @@ struct ngx_push_sub_t {
 
 extern const ngx_push_transport_t  ngx_push_poll_transport;
 extern const ngx_push_transport_t  ngx_push_longpoll_transport;
+extern const ngx_push_transport_t  ngx_push_stream_transport;
+extern const ngx_push_transport_t  ngx_push_sse_transport;
 
 
 char *ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -61,5 +77,7 @@ char *ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_push_sub_leave(ngx_push_sub_t *sub);
 ngx_int_t ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub);
+ngx_push_lmsg_t *ngx_push_sub_backlog_next(ngx_push_sub_t *sub,
+    ngx_uint_t *index);
 
 #endif /* NGX_PUSH_SUBSCRIBER_H_INCLUDED */

@@ -271,6 +271,7 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
 
     m->channel = ch;
     m->seq = ++ch->last_seq;
+    m->order = sh->stats.published;
     m->time = ngx_time();
     m->len = static_cast<uint32_t>(in->data.len);
     m->ctype_len = static_cast<uint16_t>(in->ctype.len);

@@ -24,6 +24,7 @@ struct ngx_push_msg_t {
     ngx_queue_t          age;          /* sh->messages, oldest first */
     ngx_push_channel_t  *channel;
     uint64_t             seq;
+    uint64_t             order;        /* publish order across the zone */
     time_t               time;
     uint32_t             len;
     uint16_t             ctype_len;

@@ -1,0 +1,337 @@
+/* Output of long-lived responses: shared frames, unsent bytes, pings. */
+#include "ngx_push_out.h"
+#include "ngx_push_http.h"
+
+
+static void ngx_push_out_write_handler(ngx_http_request_t *r);
+static void ngx_push_out_ping_handler(ngx_event_t *ev);
+
+
+/* Headers now, before any message, so that a browser sees the stream open
+ * (EventSource's onopen) at once. */
+ngx_int_t
+ngx_push_out_begin(ngx_push_sub_t *sub, ngx_str_t *ctype)
+{
+    ngx_int_t            rc;
+    ngx_str_t            value;
+    ngx_http_request_t  *r = sub->request;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_type = *ctype;
+    r->headers_out.content_type_len = ctype->len;
+    r->headers_out.content_length_n = -1;
+    r->allow_ranges = 0;
+
+    ngx_str_set(&value, "no-cache");
+    if (ngx_push_add_header(r, "Cache-Control", &value) == nullptr) {
+        return NGX_ERROR;
+    }
+
+    /* tells a proxying nginx in front not to buffer the stream */
+    ngx_str_set(&value, "no");
+    if (ngx_push_add_header(r, "X-Accel-Buffering", &value) == nullptr) {
+        return NGX_ERROR;
+    }
+
+    sub->out_last = &sub->out;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc == NGX_OK ? NGX_DONE : rc;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_push_out_t *
+ngx_push_out_get(ngx_push_sub_t *sub)
+{
+    ngx_push_out_t  *out = sub->out_free;
+
+    if (out != nullptr) {
+        sub->out_free = out->next;
+
+    } else {
+        out = static_cast<ngx_push_out_t *>(
+                  ngx_palloc(sub->request->pool, sizeof(ngx_push_out_t)));
+        if (out == nullptr) {
+            return nullptr;
+        }
+    }
+
+    out->next = nullptr;
+    out->msg = nullptr;
+    out->n = 0;
+
+    return out;
+}
+
+
+void
+ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len)
+{
+    ngx_buf_t  *b;
+
+    if (len == 0 || out->n == 3) {
+        return;
+    }
+
+    b = &out->buf[out->n];
+    ngx_memzero(b, sizeof(ngx_buf_t));
+    b->start = p;
+    b->pos = p;
+    b->last = p + len;
+    b->end = p + len;
+    b->memory = 1;
+
+    out->cl[out->n].buf = b;
+    out->cl[out->n].next = nullptr;
+
+    if (out->n > 0) {
+        out->cl[out->n - 1].next = &out->cl[out->n];
+    }
+
+    out->n++;
+}
+
+
+/* Gives back what has been sent: writes leave in order, so the first one
+ * with bytes left ends the walk. */
+static void
+ngx_push_out_reap(ngx_push_sub_t *sub)
+{
+    ngx_uint_t       i;
+    ngx_push_out_t  *out;
+
+    while ((out = sub->out) != nullptr) {
+        for (i = 0; i < out->n; i++) {
+            if (out->buf[i].pos != out->buf[i].last) {
+                goto left;
+            }
+        }
+
+        sub->out = out->next;
+        if (sub->out == nullptr) {
+            sub->out_last = &sub->out;
+        }
+
+        if (out->msg) {
+            ngx_push_lmsg_release(out->msg);
+        }
+
+        out->next = sub->out_free;
+        sub->out_free = out;
+    }
+
+left:
+
+    sub->unsent = 0;
+
+    for (out = sub->out; out; out = out->next) {
+        for (i = 0; i < out->n; i++) {
+            sub->unsent += out->buf[i].last - out->buf[i].pos;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
+{
+    ngx_int_t                  rc;
+    ngx_http_request_t        *r = sub->request;
+    ngx_connection_t          *c = r->connection;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rc = ngx_http_output_filter(r, in);
+
+    ngx_push_out_reap(sub);
+    sub->sent_at = ngx_current_msec;
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    clcf = static_cast<ngx_http_core_loc_conf_t *>(
+               ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+
+    if (r->buffered || c->buffered) {
+        if (!c->write->delayed && !c->write->timer_set) {
+            ngx_add_timer(c->write, clcf->send_timeout);
+        }
+
+        if (ngx_handle_write_event(c->write, clcf->send_lowat) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (sub->unsent > sub->conf->pending_max) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Sends one write; the last piece flushes, so that postpone_output never
+ * holds a message back.  NGX_DECLINED: the client is too far behind. */
+ngx_int_t
+ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
+    ngx_push_lmsg_t *msg)
+{
+    if (out->n == 0) {
+        out->next = sub->out_free;
+        sub->out_free = out;
+        return NGX_OK;
+    }
+
+    out->buf[out->n - 1].flush = 1;
+
+    if (msg != nullptr) {
+        msg->refs++;
+        out->msg = msg;
+    }
+
+    *sub->out_last = out;
+    sub->out_last = &out->next;
+
+    return ngx_push_out_flush(sub, &out->cl[0]);
+}
+
+
+/* Text that lives as long as the request (configuration or pool). */
+ngx_int_t
+ngx_push_out_text(ngx_push_sub_t *sub, ngx_str_t *text)
+{
+    ngx_push_out_t  *out;
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    ngx_push_out_add(out, text->data, text->len);
+
+    return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+/* Ends the response: last words, the end of the stream, finalization.  A
+ * client too slow to read is cut off instead: nothing more is queued for
+ * it and its cursor lets it resume. */
+void
+ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
+    ngx_push_close_e reason)
+{
+    ngx_int_t            rc = NGX_OK;
+    ngx_http_request_t  *r = sub->request;
+    ngx_connection_t    *c = r->connection;
+
+    if (sub->done) {
+        return;
+    }
+
+    sub->done = 1;
+    ngx_push_sub_leave(sub);
+
+    if (reason == ngx_push_close_e::slow) {
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "push: subscriber closed: %uz bytes unsent, over "
+                      "push_subscriber_pending_max", sub->unsent);
+        rc = NGX_ERROR;
+
+    } else {
+        if (last != nullptr && last->len) {
+            rc = ngx_push_out_text(sub, last);
+        }
+
+        if (rc != NGX_ERROR) {
+            rc = ngx_http_send_special(r, NGX_HTTP_LAST);
+        }
+    }
+
+    ngx_http_finalize_request(r, rc == NGX_ERROR ? NGX_ERROR : NGX_OK);
+    ngx_http_run_posted_requests(c);
+}
+
+
+ngx_int_t
+ngx_push_out_wait(ngx_push_sub_t *sub)
+{
+    ngx_http_request_t  *r = sub->request;
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_push_out_write_handler;
+
+    if (sub->transport->ping != nullptr && sub->conf->ping_interval) {
+        sub->timer.handler = ngx_push_out_ping_handler;
+        sub->timer.data = sub;
+        sub->timer.log = r->connection->log;
+        ngx_add_timer(&sub->timer, sub->conf->ping_interval);
+    }
+
+    if (r == r->main && r->http_version < NGX_HTTP_VERSION_20) {
+        /* a worker that shuts down closes idle connections at once */
+        r->connection->idle = 1;
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_push_out_write_handler(ngx_http_request_t *r)
+{
+    ngx_int_t          rc;
+    ngx_event_t       *wev = r->connection->write;
+    ngx_push_sub_t    *sub;
+
+    sub = static_cast<ngx_push_sub_t *>(
+              ngx_http_get_module_ctx(r, ngx_push_module));
+
+    if (sub == nullptr || sub->done) {
+        return;
+    }
+
+    if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, NGX_ETIMEDOUT,
+                      "push: subscriber timed out");
+        r->connection->timedout = 1;
+        sub->transport->close(sub, ngx_push_close_e::slow);
+        return;
+    }
+
+    if (wev->delayed) {
+        return;
+    }
+
+    rc = ngx_push_out_flush(sub, nullptr);
+
+    if (rc == NGX_ERROR || rc == NGX_DECLINED) {
+        sub->transport->close(sub, ngx_push_close_e::slow);
+    }
+}
+
+
+static void
+ngx_push_out_ping_handler(ngx_event_t *ev)
+{
+    auto  *sub = static_cast<ngx_push_sub_t *>(ev->data);
+
+    /* only an idle connection needs a keepalive */
+    if (ngx_current_msec - sub->sent_at >= sub->conf->ping_interval
+        && sub->transport->ping(sub) == NGX_DONE)
+    {
+        /* the subscriber is gone, and its memory may be */
+        return;
+    }
+
+    ngx_add_timer(&sub->timer, sub->conf->ping_interval);
+}

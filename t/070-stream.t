@@ -1,0 +1,132 @@
+# HTTP streaming: one response, every message followed by a separator.
+use lib 't/helpers';
+use PushTest;
+use Test::Nginx::Socket 'no_plan';
+
+master_on();
+workers(2);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: chunked stream with header, separator and footer
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/st/(?<ch>\w+)$ {
+        push_subscriber stream;
+        push_channel $ch;
+        push_stream_content_type "application/x-ndjson";
+        push_stream_header "[begin]\n";
+        push_stream_separator "|";
+        push_stream_footer "[end]\n";
+    }
+--- init
+push_in_background(sub {
+    push_wait_subscribers('/pub/s', 1) or die "never subscribed\n";
+    push_request('POST', '/pub/s', $_) for qw(m1 m2 m3);
+    push_request('DELETE', '/pub/s');
+});
+--- request
+GET /st/s
+--- response_headers
+Content-Type: application/x-ndjson
+Transfer-Encoding: chunked
+!Content-Length
+--- response_body eval
+"[begin]\nm1|m2|m3|[end]\n"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: HTTP/1.0 gets a plain stream, with the default separator
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ { push_subscriber; push_channel $ch; }
+--- init
+push_in_background(sub {
+    push_wait_subscribers('/pub/old', 1) or die "never subscribed\n";
+    push_request('POST', '/pub/old', "line $_") for 1 .. 2;
+    push_request('DELETE', '/pub/old');
+});
+--- request
+GET /sub/old?transport=stream HTTP/1.0
+--- response_headers
+Content-Type: text/plain
+!Transfer-Encoding
+--- response_body eval
+"line 1\nline 2\n"
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: messages published through both workers all reach one stream, in order
+--- config
+    location = /pid { return 200 "$pid"; }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/st/(?<ch>\w+)$ { push_subscriber stream; push_channel $ch; }
+--- init
+push_in_background(sub {
+    my $by = push_by_worker('/pid', 2);
+    my @w = values %$by;
+    push_wait_subscribers('/pub/x', 1) or die "never subscribed\n";
+    for my $i (1 .. 20) {
+        my $s = $w[$i % @w];
+        push_send($s, 'POST', '/pub/x', "m$i");
+        push_read($s, 2);
+    }
+    push_request('DELETE', '/pub/x');
+});
+--- request
+GET /st/x
+--- response_body eval
+CORE::join('', map { "m$_\n" } 1 .. 20)
+--- timeout: 10
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 4: push_stream_ping keeps an idle stream alive
+--- config
+    location ~ ^/st/(?<ch>\w+)$ {
+        push_subscriber stream;
+        push_channel $ch;
+        push_ping_interval 200ms;
+        push_stream_ping ".";
+    }
+--- request
+GET /st/idle HTTP/1.0
+--- timeout: 0.7
+--- abort
+--- response_body_like chomp
+\A\.\.\.?\z
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the stream starts with what was buffered after the cursor
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/st/(?<ch>\w+)$ {
+        push_subscriber stream;
+        push_channel $ch;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    push_request('POST', '/pub/back', "old$_") for 1 .. 2;
+    push_wait_subscribers('/pub/back', 1) or die "never subscribed\n";
+    push_request('POST', '/pub/back', 'new');
+    push_request('DELETE', '/pub/back');
+});
+--- request
+GET /st/back
+--- response_body eval
+"old1\nold2\nnew\n"
+--- no_error_log
+[error]
