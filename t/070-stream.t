@@ -1,4 +1,5 @@
-# HTTP streaming: one response, every message followed by a separator.
+# Streams over two workers: HTTP streaming (one response, every message
+# followed by a separator) and SSE fed from both workers.
 use lib 't/helpers';
 use PushTest;
 use Test::Nginx::Socket 'no_plan';
@@ -130,3 +131,35 @@ GET /st/back
 "old1\nold2\nnew\n"
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: SSE: events published through both workers reach one EventSource, in order
+--- config
+    location = /pid { return 200 "$pid"; }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/ev/(?<ch>\w+)$ {
+        push_subscriber sse;
+        push_channel $ch;
+        push_sse_retry off;
+    }
+--- init
+push_in_background(sub {
+    my $by = push_by_worker('/pid', 2);
+    my @w = values %$by;
+    push_wait_subscribers('/pub/e', 1) or die "never subscribed\n";
+    for my $i (1 .. 10) {
+        my $s = $w[$i % @w];
+        push_send($s, 'POST', '/pub/e', "m$i");
+        push_read($s, 2);
+    }
+    push_request('DELETE', '/pub/e');
+});
+--- request
+GET /ev/e
+--- response_body_like chomp
+\A(id: [0-9a-f]{8}:(\d+)\ndata: m\2\n\n){10}event: deleted\ndata: \n\n\z
+--- timeout: 10
+--- no_error_log
+[error]
+[alert]

@@ -15,7 +15,7 @@ use Time::HiRes qw(time sleep);
 our @EXPORT = qw(push_connect push_send push_read push_request
                  push_wait_subscribers push_by_worker push_in_background
                  push_report push_master_pid push_etag push_get
-                 push_read_until push_epoch push_verdict);
+                 push_read_until push_epoch push_verdict push_servroot);
 
 sub port {
     return $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
@@ -196,9 +196,13 @@ sub push_verdict {
     close $listen;
 }
 
+sub push_servroot {
+    return $ENV{TEST_NGINX_SERVROOT} || 't/servroot';
+}
+
 # The master's pid, as the runner's nginx wrote it.
 sub push_master_pid {
-    my $root = $ENV{TEST_NGINX_SERVROOT} || 't/servroot';
+    my $root = push_servroot();
     open my $fh, '<', "$root/logs/nginx.pid" or die "no pid file: $!\n";
     my $pid = <$fh>;
     chomp $pid;
