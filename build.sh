@@ -114,12 +114,37 @@ run_units() {
 }
 
 run_suites() {
-    local files=("$@")
+    local files=("$@") rc=0 reports="" bin="$NGINX_BIN"
     [ ${#files[@]} -gt 0 ] || files=(t/[0-9]*.t)
-    TEST_NGINX_BINARY="$NGINX_BIN" \
+    if [ "${SANITIZE:-0}" = 1 ]; then
+        # stock nginx is not instrumented: the runtime must load first,
+        # into nginx only (the tests' own tools do not run under it)
+        reports="$BUILD/sanitizer"
+        rm -rf "$reports" && mkdir -p "$reports"
+        bin="$BUILD/nginx-sanitized"
+        {
+            echo '#!/bin/sh'
+            echo "export LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
+            echo "export ASAN_OPTIONS=detect_leaks=0:log_path=$reports/asan"
+            echo "export UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan"
+            echo "exec $NGINX_BIN \"\$@\""
+        } > "$bin"
+        chmod +x "$bin"
+    fi
+    TEST_NGINX_BINARY="$bin" \
     TEST_NGINX_LOAD_MODULES="$BUILD/ngx_push_module.so" \
-        prove -I t/lib "${files[@]}"
+        prove -I t/lib "${files[@]}" || rc=$?
+    if [ -n "$reports" ]; then
+        if ls "$reports"/* >/dev/null 2>&1 \
+            && grep -l 'ERROR\|runtime error' "$reports"/* >/dev/null; then
+            grep -h -A30 'ERROR\|runtime error' "$reports"/* | head -80
+            say "sanitizer reports in $reports"
+            rc=1
+        fi
+    fi
+    return $rc
 }
+
 
 cmd_test() {
     need_packages $DEPS_TEST
@@ -156,7 +181,8 @@ EOF
 }
 
 cmd_fuzz() {
-    exec bash t/fuzz/build.sh "${1:-60}"
+    need_packages clang libclang-rt-14-dev libssl-dev
+    exec bash t/fuzz/run.sh "${1:-60}"
 }
 
 case "${1:-build}" in

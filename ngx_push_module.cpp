@@ -12,9 +12,19 @@ static char *ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_push_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_push_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_push_init_process(ngx_cycle_t *cycle);
 static void ngx_push_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_push_ws_frames[] = {
+    { ngx_string("auto"), NGX_PUSH_WS_AUTO },
+    { ngx_string("text"), NGX_PUSH_WS_TEXT },
+    { ngx_string("binary"), NGX_PUSH_WS_BINARY },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_command_t  ngx_push_commands[] = {
@@ -160,6 +170,54 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, allow_origin),
       nullptr },
 
+    { ngx_string("push_websocket_publish"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_publish),
+      nullptr },
+
+    { ngx_string("push_websocket_max_message_size"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_max_message),
+      nullptr },
+
+    { ngx_string("push_websocket_frame"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_frame),
+      &ngx_push_ws_frames },
+
+    { ngx_string("push_websocket_timeout"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_timeout),
+      nullptr },
+
+    { ngx_string("push_websocket_subprotocols"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_1MORE,
+      ngx_push_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_subprotocols),
+      nullptr },
+
+    { ngx_string("push_websocket_allow_origin"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_1MORE,
+      ngx_push_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_origins),
+      nullptr },
+
       ngx_null_command
 };
 
@@ -230,6 +288,12 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->pending_max = NGX_CONF_UNSET_SIZE;
     conf->allow_origin = static_cast<ngx_http_complex_value_t *>(
                              NGX_CONF_UNSET_PTR);
+    conf->ws_publish = NGX_CONF_UNSET;
+    conf->ws_max_message = NGX_CONF_UNSET_SIZE;
+    conf->ws_frame = NGX_CONF_UNSET_UINT;
+    conf->ws_timeout = NGX_CONF_UNSET_MSEC;
+    conf->ws_subprotocols = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    conf->ws_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
 
     return conf;
 }
@@ -276,6 +340,18 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->stream_ping, prev->stream_ping, "");
     ngx_conf_merge_ptr_value(conf->allow_origin, prev->allow_origin,
                              nullptr);
+
+    ngx_conf_merge_value(conf->ws_publish, prev->ws_publish, 0);
+    ngx_conf_merge_size_value(conf->ws_max_message, prev->ws_max_message,
+                              1024 * 1024);
+    ngx_conf_merge_uint_value(conf->ws_frame, prev->ws_frame,
+                              NGX_PUSH_WS_AUTO);
+    ngx_conf_merge_msec_value(conf->ws_timeout, prev->ws_timeout,
+                              conf->ping_interval ? 2 * conf->ping_interval
+                                                  : 60000);
+    ngx_conf_merge_ptr_value(conf->ws_subprotocols, prev->ws_subprotocols,
+                             nullptr);
+    ngx_conf_merge_ptr_value(conf->ws_origins, prev->ws_origins, nullptr);
 
     if (conf->message_buffer < 1 || conf->message_buffer > 1000000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -355,6 +431,38 @@ ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "invalid %V \"%V\", expected a time or off",
                            &cmd->name, &value[1]);
         return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* One or more words, kept as a list. */
+static char *
+ngx_push_str_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto        *value = static_cast<ngx_str_t *>(cf->args->elts);
+    auto        *field = reinterpret_cast<ngx_array_t **>(
+                             static_cast<char *>(conf) + cmd->offset);
+    ngx_str_t   *s;
+    ngx_uint_t   i;
+
+    if (*field != NGX_CONF_UNSET_PTR) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    *field = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                              sizeof(ngx_str_t));
+    if (*field == nullptr) {
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = static_cast<ngx_str_t *>(ngx_array_push(*field));
+        if (s == nullptr) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        *s = value[i];
     }
 
     return NGX_CONF_OK;

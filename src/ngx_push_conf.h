@@ -11,6 +11,15 @@ enum ngx_push_transport_e : ngx_uint_t {
     NGX_PUSH_LONGPOLL = 0x02,
     NGX_PUSH_STREAM = 0x04,
     NGX_PUSH_SSE = 0x08,
+    NGX_PUSH_WEBSOCKET = 0x10,
+};
+
+
+/* push_websocket_frame */
+enum ngx_push_ws_frame_e : ngx_uint_t {
+    NGX_PUSH_WS_AUTO = 0,
+    NGX_PUSH_WS_TEXT,
+    NGX_PUSH_WS_BINARY,
 };
 
 /* push_first_message without a number. */
@@ -42,6 +51,12 @@ struct ngx_push_loc_conf_t {
     ngx_str_t        stream_footer;          /* default none */
     ngx_str_t        stream_ping;            /* default none: no ping */
     ngx_http_complex_value_t  *allow_origin; /* CORS, default off */
+    ngx_flag_t       ws_publish;             /* default off */
+    size_t           ws_max_message;         /* bytes, default 1m */
+    ngx_uint_t       ws_frame;               /* auto, text or binary */
+    ngx_msec_t       ws_timeout;             /* ms, default 2 pings */
+    ngx_array_t     *ws_subprotocols;        /* ngx_str_t, default none */
+    ngx_array_t     *ws_origins;             /* ngx_str_t, default all */
 };
 
 #endif /* NGX_PUSH_CONF_H_INCLUDED */

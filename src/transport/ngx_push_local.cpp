@@ -45,6 +45,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->sse.data = nullptr;
     msg->sse.len = 0;
     msg->sse_id_len = 0;
+    msg->ws_text = -1;
 
     return msg;
 }

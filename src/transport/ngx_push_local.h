@@ -19,6 +19,7 @@ struct ngx_push_lmsg_t {
     ngx_str_t         data;
     ngx_str_t         sse;         /* its SSE event, built on first use */
     size_t            sse_id_len;  /* of the "id: ...\n" line in sse */
+    int               ws_text;     /* as a WebSocket text frame: -1 unknown */
     u_char            bytes[1];
 };
 

@@ -325,10 +325,7 @@ ngx_push_out_ping_handler(ngx_event_t *ev)
 {
     auto  *sub = static_cast<ngx_push_sub_t *>(ev->data);
 
-    /* only an idle connection needs a keepalive */
-    if (ngx_current_msec - sub->sent_at >= sub->conf->ping_interval
-        && sub->transport->ping(sub) == NGX_DONE)
-    {
+    if (sub->transport->ping(sub) == NGX_DONE) {
         /* the subscriber is gone, and its memory may be */
         return;
     }

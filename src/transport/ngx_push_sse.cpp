@@ -157,6 +157,11 @@ ngx_push_sse_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_sse_ping(ngx_push_sub_t *sub)
 {
+    /* only an idle connection needs a keepalive */
+    if (ngx_current_msec - sub->sent_at < sub->conf->ping_interval) {
+        return NGX_OK;
+    }
+
     if (ngx_push_out_text(sub, &ngx_push_sse_comment) != NGX_OK) {
         ngx_push_sse_close(sub, ngx_push_close_e::slow);
         return NGX_DONE;
@@ -224,6 +229,7 @@ const ngx_push_transport_t  ngx_push_sse_transport = {
     NGX_PUSH_SSE,
     1,
     1,
+    nullptr,
     ngx_push_sse_start,
     ngx_push_sse_deliver,
     ngx_push_sse_ping,

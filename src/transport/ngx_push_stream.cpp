@@ -48,6 +48,11 @@ ngx_push_stream_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_stream_ping(ngx_push_sub_t *sub)
 {
+    /* only an idle connection needs a keepalive */
+    if (ngx_current_msec - sub->sent_at < sub->conf->ping_interval) {
+        return NGX_OK;
+    }
+
     if (sub->conf->stream_ping.len == 0) {
         return NGX_OK;
     }
@@ -105,6 +110,7 @@ const ngx_push_transport_t  ngx_push_stream_transport = {
     NGX_PUSH_STREAM,
     1,
     1,
+    nullptr,
     ngx_push_stream_start,
     ngx_push_stream_deliver,
     ngx_push_stream_ping,

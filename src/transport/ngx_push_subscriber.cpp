@@ -14,6 +14,7 @@ static const ngx_push_transport_t  *ngx_push_transports[] = {
     &ngx_push_poll_transport,
     &ngx_push_sse_transport,
     &ngx_push_stream_transport,
+    &ngx_push_websocket_transport,
 };
 
 
@@ -46,7 +47,7 @@ ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (t == sizeof(ngx_push_transports) / sizeof(void *)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "unknown push_subscriber transport \"%V\", "
-                               "expected poll, longpoll, sse or stream",
+                               "expected poll, longpoll, sse, stream or websocket",
                                &value[i]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
@@ -184,6 +185,24 @@ ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
 
         *reason = "transport not served here";
         return nullptr;
+    }
+
+    if (plcf->transports & NGX_PUSH_WEBSOCKET) {
+        ngx_table_elt_t  *up = r->headers_in.upgrade;
+
+        if (up != nullptr
+            && ngx_strlcasestrn(up->value.data, up->value.data + up->value.len,
+                                reinterpret_cast<u_char *>(
+                                    const_cast<char *>("websocket")),
+                                9 - 1) != nullptr)
+        {
+            return &ngx_push_websocket_transport;
+        }
+
+        if (plcf->transports == NGX_PUSH_WEBSOCKET) {
+            *reason = "WebSocket upgrade required";
+            return nullptr;
+        }
     }
 
     if ((plcf->transports & NGX_PUSH_SSE)) {
@@ -650,6 +669,14 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
     }
     if (rc != NGX_OK) {
         return ngx_push_reject(r, rc, reason);
+    }
+
+    if (tr->check != nullptr) {
+        rc = tr->check(sub, &reason);
+        if (rc != 0) {
+            return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                   : ngx_push_reject(r, rc, reason);
+        }
     }
 
     have_cursor = ngx_push_read_cursor(r, sub, &reason);

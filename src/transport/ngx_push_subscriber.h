@@ -25,6 +25,8 @@ struct ngx_push_transport_t {
     ngx_uint_t   registers;         /* waits for messages: joins channels */
     ngx_uint_t   streams;           /* many messages in one response */
 
+    /* before anything is joined: 0, or a status to refuse with */
+    ngx_int_t  (*check)(ngx_push_sub_t *sub, const char **reason);
     /* all channels resolved (and joined if it registers): send or wait */
     ngx_int_t  (*start)(ngx_push_sub_t *sub);
     /* a new message on channel "index", newer than the sub's cursor */
@@ -56,6 +58,7 @@ struct ngx_push_sub_t {
     ngx_push_out_t              *out_free;
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
+    void                        *ws;         /* WebSocket state */
     unsigned                     gap:1;
     unsigned                     gap_unknown:1;
     unsigned                     joined:1;
@@ -67,6 +70,7 @@ extern const ngx_push_transport_t  ngx_push_poll_transport;
 extern const ngx_push_transport_t  ngx_push_longpoll_transport;
 extern const ngx_push_transport_t  ngx_push_stream_transport;
 extern const ngx_push_transport_t  ngx_push_sse_transport;
+extern const ngx_push_transport_t  ngx_push_websocket_transport;
 
 
 char *ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -15,7 +15,8 @@ use Time::HiRes qw(time sleep);
 our @EXPORT = qw(push_connect push_send push_read push_request
                  push_wait_subscribers push_by_worker push_in_background
                  push_report push_master_pid push_etag push_get
-                 push_read_until push_epoch push_verdict push_servroot);
+                 push_read_until push_epoch push_verdict push_servroot
+                 push_ws_open push_ws_send push_ws_frame ws_frame_bytes);
 
 sub port {
     return $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
@@ -198,6 +199,80 @@ sub push_verdict {
 
 sub push_servroot {
     return $ENV{TEST_NGINX_SERVROOT} || 't/servroot';
+}
+
+# A WebSocket client frame: masked, as RFC 6455 requires of clients.
+sub ws_frame_bytes {
+    my ($opcode, $payload, $fin, $mask) = @_;
+    $fin = 1 unless defined $fin;
+    $mask = pack('N', 0x37fa213d) unless defined $mask;
+    my $len = length $payload;
+    my $f = chr(($fin ? 0x80 : 0) | $opcode);
+    if ($len < 126) {
+        $f .= chr(0x80 | $len);
+    } elsif ($len < 65536) {
+        $f .= chr(0x80 | 126) . pack('n', $len);
+    } else {
+        $f .= chr(0x80 | 127) . pack('NN', 0, $len);
+    }
+    my $m = $payload ^ substr($mask x (int($len / 4) + 1), 0, $len);
+    return $f . $mask . $m;
+}
+
+# Opens a WebSocket: returns (socket, response head); extra is raw bytes
+# written right after the handshake, in the same write.
+sub push_ws_open {
+    my ($path, $headers, $extra, $s) = @_;
+    $s ||= push_connect();
+    my $req = "GET $path HTTP/1.1\r\nHost: localhost\r\n"
+              . "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              . "Sec-WebSocket-Version: 13\r\n";
+    $req .= "$_\r\n" for @{ $headers || [] };
+    $req .= "\r\n" . ($extra // '');
+    $s->syswrite($req);
+    my $head = push_read_until($s, qr/\r\n\r\n/, 3);
+    my $rest = $head =~ s/\A(.*?\r\n\r\n)//s ? $head : '';
+    ${*$s}{push_rest} = $rest;
+    return ($s, $1 // $head);
+}
+
+sub push_ws_send {
+    my ($s, $opcode, $payload, $fin) = @_;
+    my $f = ws_frame_bytes($opcode, $payload, $fin);
+    $s->syswrite($f) == length $f or die "short write\n";
+}
+
+# One server frame: [opcode, payload, fin], or undef on timeout or close.
+sub push_ws_frame {
+    my ($s, $timeout) = @_;
+    my $buf = ${*$s}{push_rest} // '';
+    my $deadline = time + ($timeout || 3);
+    my $sel = IO::Select->new($s);
+    while (1) {
+        if (length $buf >= 2) {
+            my ($b0, $b1) = unpack('CC', $buf);
+            my $len = $b1 & 0x7f;
+            my $at = 2;
+            if ($len == 126 && length $buf >= 4) {
+                $len = unpack('n', substr($buf, 2, 2));
+                $at = 4;
+            } elsif ($len == 127 && length $buf >= 10) {
+                my ($hi, $lo) = unpack('NN', substr($buf, 2, 8));
+                $len = $hi * 4294967296 + $lo;
+                $at = 10;
+            }
+            if (($len < 126 || $at > 2) && length $buf >= $at + $len) {
+                my $payload = substr($buf, $at, $len);
+                ${*$s}{push_rest} = substr($buf, $at + $len);
+                return [$b0 & 0x0f, $payload, $b0 >> 7];
+            }
+        }
+        my $left = $deadline - time;
+        return undef if $left <= 0 || !$sel->can_read($left);
+        my $n = $s->sysread($buf, 65536, length $buf);
+        return undef unless $n;
+    }
 }
 
 # The master's pid, as the runner's nginx wrote it.

@@ -1,0 +1,741 @@
+/* WebSocket subscribers (RFC 6455): the upgrade, frames out and in,
+ * keepalive, and client messages published when allowed. */
+#include "ngx_push_out.h"
+#include "ngx_push_http.h"
+#include "ngx_push_ipc.h"
+#include "push_handshake.h"
+#include "push_utf8.h"
+#include "push_websocket.h"
+
+
+/* How long a close we started waits for the client's close frame. */
+#define NGX_PUSH_WS_LINGER  1000
+
+
+struct ngx_push_ws_t {
+    push::ws_parser  parser;
+    u_char          *msg;          /* a client message, when publishing */
+    size_t           msg_len;
+    size_t           msg_cap;
+    ngx_msec_t       heard_at;     /* the client's last bytes */
+    ngx_str_t        protocol;     /* the subprotocol agreed on */
+    unsigned         closing:1;    /* our close frame is out */
+    unsigned         leftover:1;   /* bytes came with the handshake */
+};
+
+
+static ngx_str_t  ngx_push_ws_upgrade = ngx_string("websocket");
+
+
+static ngx_int_t
+ngx_push_ws_has_token(ngx_str_t *value, const char *token, size_t len)
+{
+    return ngx_strlcasestrn(value->data, value->data + value->len,
+                            reinterpret_cast<u_char *>(
+                                const_cast<char *>(token)),
+                            len - 1) != nullptr;
+}
+
+
+/* The handshake, before anything is joined. */
+static ngx_int_t
+ngx_push_ws_check(ngx_push_sub_t *sub, const char **reason)
+{
+    ngx_str_t            *v, *o, ver = ngx_string("13");
+    ngx_uint_t            i;
+    ngx_http_request_t   *r = sub->request;
+    ngx_push_loc_conf_t  *conf = sub->conf;
+
+    if (r->http_version != NGX_HTTP_VERSION_11) {
+        *reason = "WebSocket needs HTTP/1.1";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    v = ngx_push_find_header(r, "Connection", 10);
+
+    if (v == nullptr || !ngx_push_ws_has_token(v, "upgrade", 7)) {
+        *reason = "WebSocket handshake without Connection: Upgrade";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    v = ngx_push_find_header(r, "Sec-WebSocket-Version", 21);
+
+    if (v == nullptr || v->len != 2 || ngx_strncmp(v->data, "13", 2) != 0) {
+        if (ngx_push_add_header(r, "Sec-WebSocket-Version", &ver)
+            == nullptr)
+        {
+            return NGX_ERROR;
+        }
+        ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
+        *reason = "unsupported WebSocket version, 13 expected";
+        return 426;
+    }
+
+    v = ngx_push_find_header(r, "Sec-WebSocket-Key", 17);
+
+    if (v == nullptr || !push::ws_key_ok(ngx_push_sv(*v))) {
+        *reason = "invalid Sec-WebSocket-Key";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (conf->ws_origins != nullptr) {
+        o = ngx_push_find_header(r, "Origin", 6);
+        v = static_cast<ngx_str_t *>(conf->ws_origins->elts);
+
+        for (i = 0; o != nullptr && i < conf->ws_origins->nelts; i++) {
+            if (v[i].len == o->len
+                && ngx_strncasecmp(v[i].data, o->data, o->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (o == nullptr || i == conf->ws_origins->nelts) {
+            *reason = "WebSocket origin not allowed";
+            return NGX_HTTP_FORBIDDEN;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The first subprotocol the client offers that we accept. */
+static void
+ngx_push_ws_pick_protocol(ngx_push_sub_t *sub, ngx_push_ws_t *ws)
+{
+    u_char      *p, *end, *start;
+    ngx_str_t   *offer, *ours;
+    ngx_uint_t   i;
+
+    offer = ngx_push_find_header(sub->request, "Sec-WebSocket-Protocol", 22);
+
+    if (offer == nullptr || sub->conf->ws_subprotocols == nullptr) {
+        return;
+    }
+
+    ours = static_cast<ngx_str_t *>(sub->conf->ws_subprotocols->elts);
+    p = offer->data;
+    end = offer->data + offer->len;
+
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == ',' || *p == '\t')) {
+            p++;
+        }
+
+        start = p;
+
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        for (i = 0; i < sub->conf->ws_subprotocols->nelts; i++) {
+            if (ours[i].len == static_cast<size_t>(p - start)
+                && ngx_strncmp(ours[i].data, start, p - start) == 0)
+            {
+                ws->protocol = ours[i];
+                return;
+            }
+        }
+    }
+}
+
+
+/* A control frame (at most 125 bytes of payload) of our own. */
+static ngx_int_t
+ngx_push_ws_control(ngx_push_sub_t *sub, push::ws_opcode op,
+    const u_char *payload, size_t len)
+{
+    size_t           n;
+    ngx_push_out_t  *out;
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    len = len > 125 ? 125 : len;
+    n = push::ws_header(out->own, op, true, len);
+    ngx_memcpy(out->own + n, payload, len);
+    ngx_push_out_add(out, out->own, n + len);
+
+    return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+static void
+ngx_push_ws_finish(ngx_push_sub_t *sub)
+{
+    ngx_push_out_end(sub, nullptr, ngx_push_close_e::shutdown);
+}
+
+
+/* The client is gone, or must go without ceremony. */
+static void
+ngx_push_ws_drop(ngx_push_sub_t *sub, ngx_int_t rc)
+{
+    ngx_http_request_t  *r = sub->request;
+    ngx_connection_t    *c = r->connection;
+
+    sub->done = 1;
+    ngx_push_sub_leave(sub);
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_push_ws_linger_handler(ngx_event_t *ev)
+{
+    ngx_push_ws_finish(static_cast<ngx_push_sub_t *>(ev->data));
+}
+
+
+/* Sends our close frame; then either ends at once or waits briefly for
+ * the client's answer, as RFC 6455 asks of the side that starts. */
+static void
+ngx_push_ws_close_with(ngx_push_sub_t *sub, uint16_t code, const char *why,
+    ngx_uint_t wait)
+{
+    u_char          payload[125];
+    size_t          n;
+    auto           *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    if (sub->done || ws->closing) {
+        return;
+    }
+
+    ws->closing = 1;
+    ngx_push_sub_leave(sub);
+
+    n = push::ws_close_payload(payload, code,
+                               std::string_view(why, ngx_strlen(why)));
+
+    if (ngx_push_ws_control(sub, push::ws_opcode::close, payload, n)
+        == NGX_ERROR || !wait)
+    {
+        ngx_push_ws_finish(sub);
+        return;
+    }
+
+    sub->timer.handler = ngx_push_ws_linger_handler;
+    sub->timer.data = sub;
+    ngx_add_timer(&sub->timer, NGX_PUSH_WS_LINGER);
+}
+
+
+static ngx_int_t
+ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
+{
+    ngx_uint_t               i;
+    ngx_push_wake_t          wake;
+    ngx_push_publish_t       in;
+    ngx_push_store_rc        rc;
+    ngx_push_channel_info_t  info;
+    auto                    *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    ngx_memzero(&in, sizeof(ngx_push_publish_t));
+
+    if (text) {
+        ngx_str_set(&in.ctype, "text/plain; charset=utf-8");
+    } else {
+        ngx_str_set(&in.ctype, "application/octet-stream");
+    }
+
+    in.data.data = ws->msg;
+    in.data.len = ws->msg_len;
+    in.max_messages = sub->conf->message_buffer;
+    in.ttl = sub->conf->message_ttl;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        in.channel = sub->channels[i];
+        rc = ngx_push_store_publish(sub->zone, &in, &info, &wake,
+                                    sub->request->connection->log);
+
+        if (rc != ngx_push_store_rc::ok) {
+            ngx_log_error(NGX_LOG_ALERT, sub->request->connection->log, 0,
+                          "push: zone full, a WebSocket message of %uz "
+                          "bytes to \"%V\" refused", in.data.len,
+                          &in.channel);
+            return NGX_ERROR;
+        }
+
+        ngx_push_ipc_wake(wake, sub->request->connection->log);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_push_ws_append(ngx_push_ws_t *ws, std::string_view slice, ngx_log_t *log)
+{
+    size_t   cap;
+    u_char  *p;
+
+    if (ws->msg_len + slice.size() > ws->msg_cap) {
+        /* the parser keeps messages within push_websocket_max_message_size */
+        cap = ngx_max(ws->msg_cap * 2, ws->msg_len + slice.size());
+        cap = ngx_max(cap, 256);
+
+        p = static_cast<u_char *>(ngx_alloc(cap, log));
+        if (p == nullptr) {
+            return NGX_ERROR;
+        }
+
+        if (ws->msg != nullptr) {
+            ngx_memcpy(p, ws->msg, ws->msg_len);
+            ngx_free(ws->msg);
+        }
+
+        ws->msg = p;
+        ws->msg_cap = cap;
+    }
+
+    ngx_memcpy(ws->msg + ws->msg_len, slice.data(), slice.size());
+    ws->msg_len += slice.size();
+
+    return NGX_OK;
+}
+
+
+/* Bytes from the client.  NGX_DONE: the subscriber is over (and its
+ * memory may be gone). */
+static ngx_int_t
+ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
+{
+    size_t              at = 0;
+    u_char              payload[125];
+    push::ws_result     res;
+    auto               *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+    ngx_log_t          *log = sub->request->connection->log;
+
+    for ( ;; ) {
+        res = push::ws_parse(ws->parser, buf + at, n - at);
+        at += res.consumed;
+
+        switch (res.event) {
+
+        case push::ws_event::need_more:
+            return NGX_OK;
+
+        case push::ws_event::data:
+            if (sub->conf->ws_publish && !ws->closing
+                && ngx_push_ws_append(ws, res.payload, log) != NGX_OK)
+            {
+                ngx_push_ws_close_with(sub, 1011, "out of memory", 0);
+                return NGX_DONE;
+            }
+            break;
+
+        case push::ws_event::message:
+            if (sub->conf->ws_publish && !ws->closing) {
+                if (ngx_push_ws_publish(sub, res.text) != NGX_OK) {
+                    /* 1013: try again later */
+                    ngx_push_ws_close_with(sub, 1013, "push zone is full",
+                                           1);
+                    return NGX_OK;
+                }
+            }
+            ws->msg_len = 0;
+            break;
+
+        case push::ws_event::ping:
+            if (!ws->closing
+                && ngx_push_ws_control(sub, push::ws_opcode::pong,
+                       reinterpret_cast<const u_char *>(res.payload.data()),
+                       res.payload.size()) == NGX_ERROR)
+            {
+                ngx_push_ws_drop(sub, NGX_ERROR);
+                return NGX_DONE;
+            }
+            break;
+
+        case push::ws_event::pong:
+            break;
+
+        case push::ws_event::close:
+            if (!ws->closing) {
+                /* echo the client's code, then close the connection */
+                ws->closing = 1;
+                ngx_push_sub_leave(sub);
+                n = res.code == push::ws_close_no_status
+                    ? 0 : push::ws_close_payload(payload, res.code, {});
+                (void) ngx_push_ws_control(sub, push::ws_opcode::close,
+                                           payload, n);
+            }
+            ngx_push_ws_finish(sub);
+            return NGX_DONE;
+
+        case push::ws_event::error:
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "push: client sent a bad WebSocket frame, "
+                          "closing with %ui", (ngx_uint_t) res.code);
+            ngx_push_ws_close_with(sub, res.code, "bad frame", 0);
+            return NGX_DONE;
+        }
+    }
+}
+
+
+static void
+ngx_push_ws_read(ngx_push_sub_t *sub)
+{
+    u_char               buf[4096];
+    ssize_t              n;
+    ngx_buf_t           *b;
+    ngx_http_request_t  *r = sub->request;
+    ngx_connection_t    *c = r->connection;
+    auto                *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    for ( ;; ) {
+        b = r->header_in;
+
+        if (ws->leftover && b != nullptr && b->pos < b->last) {
+            /* a client that wrote its first frame with the handshake */
+            n = ngx_min(b->last - b->pos, static_cast<ssize_t>(sizeof(buf)));
+            ngx_memcpy(buf, b->pos, n);
+            b->pos += n;
+
+        } else {
+            ws->leftover = 0;
+            n = c->recv(c, buf, sizeof(buf));
+        }
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+                ngx_push_ws_drop(sub, NGX_ERROR);
+            }
+            return;
+        }
+
+        if (n == 0 || n == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "push: WebSocket client closed the connection");
+            ngx_push_ws_drop(sub, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+            return;
+        }
+
+        ws->heard_at = ngx_current_msec;
+
+        if (ngx_push_ws_feed(sub, buf, n) == NGX_DONE) {
+            return;
+        }
+    }
+}
+
+
+/* The connection is the subscriber's now: its read events come here,
+ * before nginx's HTTP handler could end it without a close frame. */
+static void
+ngx_push_ws_read_event(ngx_event_t *rev)
+{
+    auto                *c = static_cast<ngx_connection_t *>(rev->data);
+    auto                *r = static_cast<ngx_http_request_t *>(c->data);
+    ngx_push_sub_t      *sub;
+
+    sub = static_cast<ngx_push_sub_t *>(
+              ngx_http_get_module_ctx(r, ngx_push_module));
+
+    if (sub == nullptr || sub->done) {
+        return;
+    }
+
+    if (c->close) {
+        /* the worker is shutting down: browsers reconnect on 1001 */
+        c->close = 0;
+        ngx_push_ws_close_with(sub, push::ws_close_going_away,
+                               "server going away", 0);
+
+    } else {
+        ngx_push_ws_read(sub);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
+{
+    u_char          *p;
+    size_t           n;
+    ngx_int_t        rc;
+    ngx_push_out_t  *out;
+    push::ws_opcode  op;
+
+    if (msg->seq > sub->cursor.seq[index] + 1) {
+        sub->gap = 1;
+        sub->missed += msg->seq - sub->cursor.seq[index] - 1;
+    }
+
+    if (sub->gap) {
+        /* documented: a text frame the client can tell from messages */
+        out = ngx_push_out_get(sub);
+        if (out == nullptr) {
+            return NGX_ERROR;
+        }
+
+        p = sub->gap_unknown
+            ? ngx_sprintf(out->own + 2, "{\"push_gap\":\"unknown\"}")
+            : ngx_sprintf(out->own + 2, "{\"push_gap\":%uL}", sub->missed);
+        n = p - (out->own + 2);
+        push::ws_header(out->own, push::ws_opcode::text, true, n);
+        ngx_push_out_add(out, out->own, n + 2);
+
+        sub->gap = 0;
+        sub->gap_unknown = 0;
+        sub->missed = 0;
+
+        rc = ngx_push_out_send(sub, out, nullptr);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    sub->cursor.seq[index] = msg->seq;
+
+    switch (sub->conf->ws_frame) {
+
+    case NGX_PUSH_WS_TEXT:
+        op = push::ws_opcode::text;
+        break;
+
+    case NGX_PUSH_WS_BINARY:
+        op = push::ws_opcode::binary;
+        break;
+
+    default:
+        /* text for text and JSON that is valid UTF-8, decided once per
+         * worker and message */
+        if (msg->ws_text < 0) {
+            msg->ws_text =
+                (msg->ctype.len == 0
+                 || ngx_strncasecmp(msg->ctype.data,
+                                    reinterpret_cast<u_char *>(
+                                        const_cast<char *>("text/")), 5)
+                    == 0
+                 || ngx_strlcasestrn(msg->ctype.data,
+                                     msg->ctype.data + msg->ctype.len,
+                                     reinterpret_cast<u_char *>(
+                                         const_cast<char *>("json")), 3)
+                    != nullptr)
+                && push::utf8_valid(msg->data.data, msg->data.len);
+        }
+        op = msg->ws_text ? push::ws_opcode::text : push::ws_opcode::binary;
+        break;
+    }
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    n = push::ws_header(out->own, op, true, msg->data.len);
+    ngx_push_out_add(out, out->own, n);
+    ngx_push_out_add(out, msg->data.data, msg->data.len);
+
+    return ngx_push_out_send(sub, out, msg);
+}
+
+
+static void
+ngx_push_ws_close(ngx_push_sub_t *sub, ngx_push_close_e reason)
+{
+    switch (reason) {
+
+    case ngx_push_close_e::deleted:
+        ngx_push_ws_close_with(sub, push::ws_close_normal, "channel deleted",
+                               1);
+        break;
+
+    case ngx_push_close_e::slow:
+        ngx_push_out_end(sub, nullptr, reason);
+        break;
+
+    default:
+        ngx_push_ws_close_with(sub, push::ws_close_going_away,
+                               "server going away", 0);
+        break;
+    }
+}
+
+
+static void
+ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
+    ngx_push_lmsg_t *msg)
+{
+    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    if (sub->done || ws->closing) {
+        return;
+    }
+
+    if (ngx_push_ws_send(sub, index, msg) != NGX_OK) {
+        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+    }
+}
+
+
+static ngx_int_t
+ngx_push_ws_ping(ngx_push_sub_t *sub)
+{
+    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    if (ws->closing) {
+        return NGX_OK;
+    }
+
+    if (ngx_current_msec - ws->heard_at > sub->conf->ws_timeout) {
+        ngx_log_error(NGX_LOG_INFO, sub->request->connection->log, 0,
+                      "push: WebSocket client did not answer pings");
+        ngx_push_ws_drop(sub, NGX_ERROR);
+        return NGX_DONE;
+    }
+
+    if (ngx_push_ws_control(sub, push::ws_opcode::ping, nullptr, 0)
+        != NGX_OK)
+    {
+        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_push_ws_start(ngx_push_sub_t *sub)
+{
+    char                 accept[push::ws_accept_len];
+    ngx_int_t            rc;
+    ngx_str_t            value, *key;
+    ngx_uint_t           i;
+    ngx_push_ws_t       *ws;
+    ngx_push_lmsg_t     *msg;
+    ngx_http_request_t  *r = sub->request;
+    ngx_connection_t    *c = r->connection;
+
+    ws = static_cast<ngx_push_ws_t *>(
+             ngx_pcalloc(r->pool, sizeof(ngx_push_ws_t)));
+    if (ws == nullptr) {
+        return NGX_ERROR;
+    }
+
+    push::ws_parser_init(ws->parser, sub->conf->ws_max_message);
+    ws->heard_at = ngx_current_msec;
+    sub->ws = ws;
+
+    key = ngx_push_find_header(r, "Sec-WebSocket-Key", 17);
+    push::ws_accept(ngx_push_sv(*key), accept);
+
+    value.data = static_cast<u_char *>(ngx_pnalloc(r->pool,
+                                                   push::ws_accept_len));
+    if (value.data == nullptr) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(value.data, accept, push::ws_accept_len);
+    value.len = push::ws_accept_len;
+
+    ngx_push_ws_pick_protocol(sub, ws);
+
+    if (ngx_push_add_header(r, "Upgrade", &ngx_push_ws_upgrade) == nullptr
+        || ngx_push_add_header(r, "Sec-WebSocket-Accept", &value) == nullptr
+        || (ws->protocol.len
+            && ngx_push_add_header(r, "Sec-WebSocket-Protocol",
+                                   &ws->protocol) == nullptr))
+    {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+    sub->out_last = &sub->out;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
+        rc = ngx_push_ws_send(sub, i, msg);
+        ngx_push_lmsg_release(msg);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_push_out_wait(sub);
+
+    c->read->handler = ngx_push_ws_read_event;
+
+    /* frames that came with the handshake, and any that are waiting, are
+     * read once the content phase is over */
+    ws->leftover = 1;
+    ngx_post_event(c->read, &ngx_posted_events);
+
+    return rc;
+}
+
+
+static void
+ngx_push_ws_cleanup(void *data)
+{
+    auto  *ws = static_cast<ngx_push_ws_t *>(data);
+
+    if (ws->msg != nullptr) {
+        ngx_free(ws->msg);
+        ws->msg = nullptr;
+    }
+}
+
+
+/* Registered before the upgrade so that a message buffer never leaks. */
+static ngx_int_t
+ngx_push_ws_check_and_prepare(ngx_push_sub_t *sub, const char **reason)
+{
+    ngx_int_t            rc;
+    ngx_pool_cleanup_t  *cln;
+
+    rc = ngx_push_ws_check(sub, reason);
+    if (rc != 0) {
+        return rc;
+    }
+
+    cln = ngx_pool_cleanup_add(sub->request->pool, 0);
+    if (cln == nullptr) {
+        return NGX_ERROR;
+    }
+
+    /* the state is made in start; the cleanup finds it through sub */
+    cln->handler = [](void *data) {
+        auto  *s = static_cast<ngx_push_sub_t *>(data);
+        if (s->ws != nullptr) {
+            ngx_push_ws_cleanup(s->ws);
+        }
+    };
+    cln->data = sub;
+
+    return 0;
+}
+
+
+const ngx_push_transport_t  ngx_push_websocket_transport = {
+    ngx_string("websocket"),
+    NGX_PUSH_WEBSOCKET,
+    1,
+    1,
+    ngx_push_ws_check_and_prepare,
+    ngx_push_ws_start,
+    ngx_push_ws_deliver,
+    ngx_push_ws_ping,
+    ngx_push_ws_close,
+};

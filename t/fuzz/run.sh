@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets with libFuzzer and runs each for a bounded time:
+#   t/fuzz/run.sh [SECONDS]      (./build.sh fuzz [SECONDS])
+# Corpora live in build/fuzz/corpus/<target>; crashes are written to
+# build/fuzz/ and make the run fail.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-60}
+out=build/fuzz
+mkdir -p "$out"
+
+flags="-std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined"
+flags="$flags -fno-sanitize-recover=all -Isrc/protocol"
+protocol=$(ls src/protocol/*.cpp)
+
+rc=0
+for target in t/fuzz/fuzz_*.cpp; do
+    name=$(basename "$target" .cpp)
+    clang++ $flags "$target" $protocol -lcrypto -o "$out/$name"
+    mkdir -p "$out/corpus/$name"
+    case $name in
+        fuzz_websocket)
+            # seeds: a masked text frame, a ping, a fragmented message
+            printf '\x05\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58' \
+                > "$out/corpus/$name/hello"
+            printf '\x01\x89\x80\x01\x02\x03\x04' > "$out/corpus/$name/ping"
+            printf '\x03\x01\x81\x00\x00\x00\x00H\x80\x81\x00\x00\x00\x00i' \
+                > "$out/corpus/$name/fragments"
+            ;;
+        fuzz_cursor)
+            printf '0badcafe:1' > "$out/corpus/$name/one"
+            printf '"0badcafe:1,0,18446744073709551615"' \
+                > "$out/corpus/$name/many"
+            ;;
+    esac
+    echo "fuzz: $name for ${seconds}s"
+    (cd "$out" && "./$name" -max_total_time="$seconds" -print_final_stats=1 \
+        "corpus/$name" 2>&1 | grep -E '^(#|Done|stat::|==|SUMMARY)' | tail -8) \
+        || rc=1
+    if ls "$out"/crash-* "$out"/leak-* >/dev/null 2>&1; then
+        echo "fuzz: $name found a crash: $(ls "$out"/crash-* "$out"/leak-*)"
+        rc=1
+    fi
+done
+exit $rc
