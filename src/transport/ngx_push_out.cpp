@@ -260,6 +260,26 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
 }
 
 
+/* A keepalive for a stream idle for push_ping_interval.  NGX_DONE: the
+ * client was too far behind, and is gone. */
+ngx_int_t
+ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text)
+{
+    if (text->len == 0
+        || ngx_current_msec - sub->sent_at < sub->conf->ping_interval)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_push_out_text(sub, text) != NGX_OK) {
+        ngx_push_out_end(sub, nullptr, ngx_push_close_e::slow);
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_push_out_wait(ngx_push_sub_t *sub)
 {

@@ -48,21 +48,7 @@ ngx_push_stream_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_stream_ping(ngx_push_sub_t *sub)
 {
-    /* only an idle connection needs a keepalive */
-    if (ngx_current_msec - sub->sent_at < sub->conf->ping_interval) {
-        return NGX_OK;
-    }
-
-    if (sub->conf->stream_ping.len == 0) {
-        return NGX_OK;
-    }
-
-    if (ngx_push_out_text(sub, &sub->conf->stream_ping) != NGX_OK) {
-        ngx_push_stream_close(sub, ngx_push_close_e::slow);
-        return NGX_DONE;
-    }
-
-    return NGX_OK;
+    return ngx_push_out_keepalive(sub, &sub->conf->stream_ping);
 }
 
 
