@@ -1,0 +1,253 @@
+/* Where a subscriber starts: its cursor in every channel, what it is sent
+ * first, and joining the channels, all under one zone lock. */
+#include "ngx_push_subscriber.h"
+#include "ngx_push_ipc.h"
+
+
+/* Leaves every channel the subscriber waits on; safe to call twice. */
+void
+ngx_push_sub_leave(ngx_push_sub_t *sub)
+{
+    ngx_uint_t       i, n = 0;
+    ngx_push_rec_t  *recs[push::max_channels];
+
+    if (sub->timer.timer_set) {
+        ngx_del_timer(&sub->timer);
+    }
+
+    if (!sub->joined) {
+        return;
+    }
+
+    sub->joined = 0;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (sub->links[i].local != nullptr) {
+            recs[n++] = sub->links[i].local->rec;
+            ngx_push_local_unlink(&sub->links[i]);
+        }
+    }
+
+    ngx_push_shm_lock  lock(sub->zone->shpool);
+
+    for (i = 0; i < n; i++) {
+        ngx_push_store_unsubscribe_locked(sub->zone, recs[i], 1);
+    }
+}
+
+
+/* Where a subscriber without a cursor starts in a channel whose newest
+ * message is "last". */
+static uint64_t
+ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t last)
+{
+    ngx_int_t  first = sub->conf->first_message;
+
+    if (first == NGX_PUSH_FIRST_OLDEST) {
+        return 0;
+    }
+
+    if (first == NGX_PUSH_FIRST_NEWEST) {
+        /* a short poll without a cursor is answered the newest message:
+         * the page that polls every few seconds shows the latest state */
+        if (!sub->transport->registers && last > 0) {
+            return last - 1;
+        }
+        return last;
+    }
+
+    return last > static_cast<uint64_t>(first)
+           ? last - static_cast<uint64_t>(first) : 0;
+}
+
+
+/* Under one lock: resolves the cursor in every channel, finds the first
+ * message to send, and if there is none and the transport waits, joins the
+ * channels so that no message can slip between looking and waiting. */
+ngx_int_t
+ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
+{
+    ngx_uint_t           i, slot;
+    uint64_t             seq, last;
+    ngx_push_msg_t      *m;
+    ngx_push_rec_t      *rec;
+    ngx_push_lmsg_t    **last_msg;
+    ngx_push_local_t    *local;
+    ngx_push_zone_t     *zone = sub->zone;
+    ngx_push_channel_t  *ch[push::max_channels];
+    ngx_http_request_t  *r = sub->request;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    if (have_cursor && sub->cursor.epoch != zone->sh->epoch) {
+        /* ids of another life of the zone: start over, say so */
+        sub->gap = 1;
+        sub->gap_unknown = 1;
+        for (i = 0; i < sub->nchannels; i++) {
+            sub->cursor.seq[i] = 0;
+        }
+    }
+
+    sub->cursor.epoch = zone->sh->epoch;
+    sub->cursor.count = static_cast<uint32_t>(sub->nchannels);
+
+    for (i = 0; i < sub->nchannels; i++) {
+        ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
+
+        if (ch[i] == nullptr && sub->transport->registers) {
+            ch[i] = ngx_push_store_create_locked(zone, &sub->channels[i],
+                                                 sub->conf->message_buffer,
+                                                 sub->conf->message_ttl);
+            if (ch[i] == nullptr) {
+                goto no_memory;
+            }
+        }
+
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 1;
+        }
+
+        last = ch[i] ? ch[i]->last_seq : 0;
+        seq = have_cursor ? sub->cursor.seq[i] : ngx_push_first_seq(sub, last);
+
+        if (seq > last) {
+            /* the channel was deleted and made anew since */
+            sub->gap = 1;
+            sub->gap_unknown = 1;
+            seq = 0;
+        }
+
+        m = ch[i] ? ngx_push_store_next_locked(zone, ch[i], seq) : nullptr;
+
+        if (have_cursor && m != nullptr && m->seq > seq + 1) {
+            sub->gap = 1;
+            sub->missed += m->seq - seq - 1;
+
+        } else if (have_cursor && m == nullptr && seq < last) {
+            sub->gap = 1;
+            sub->missed += last - seq;
+            seq = last;
+        }
+
+        sub->cursor.seq[i] = seq;
+
+        if (sub->transport->streams) {
+            /* a stream starts with everything after the cursor */
+            last_msg = &sub->backlog[i];
+
+            for ( /* void */ ; m != nullptr;
+                 m = ngx_queue_next(&m->queue)
+                     == ngx_queue_sentinel(&ch[i]->messages)
+                     ? nullptr
+                     : ngx_queue_data(ngx_queue_next(&m->queue),
+                                      ngx_push_msg_t, queue))
+            {
+                *last_msg = ngx_push_lmsg_copy(m, r->connection->log);
+                if (*last_msg == nullptr) {
+                    goto failed;
+                }
+                last_msg = &(*last_msg)->next;
+            }
+
+            continue;
+        }
+
+        if (m != nullptr && sub->pending == nullptr) {
+            sub->pending = ngx_push_lmsg_copy(m, r->connection->log);
+            if (sub->pending == nullptr) {
+                goto failed;
+            }
+            sub->pending_index = i;
+        }
+    }
+
+    if (!sub->transport->registers
+        || (sub->pending != nullptr && !sub->transport->streams))
+    {
+        goto done;
+    }
+
+    slot = static_cast<ngx_uint_t>(ngx_push_ipc_slot());
+
+    for (i = 0; i < sub->nchannels; i++) {
+        rec = ngx_push_store_join_locked(zone, ch[i], slot);
+        if (rec == nullptr) {
+            goto no_memory;
+        }
+
+        local = ngx_push_local_get(rec, r->connection->log);
+        if (local == nullptr) {
+            ngx_push_store_unsubscribe_locked(zone, rec, 1);
+            goto failed;
+        }
+
+        if (local->seq == UINT64_MAX) {
+            local->seq = ch[i]->last_seq;
+        }
+
+        sub->links[i].sub = sub;
+        sub->links[i].index = i;
+        ngx_push_local_link(&sub->links[i], local);
+        sub->joined = 1;
+    }
+
+done:
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 0;
+        }
+    }
+
+    return NGX_OK;
+
+no_memory:
+
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                  "push: zone is full, subscriber refused");
+
+failed:
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (ch[i] != nullptr) {
+            ch[i]->pinned = 0;
+        }
+
+        if (sub->joined && sub->links[i].local != nullptr) {
+            rec = sub->links[i].local->rec;
+            ngx_push_local_unlink(&sub->links[i]);
+            ngx_push_store_unsubscribe_locked(zone, rec, 1);
+        }
+    }
+
+    sub->joined = 0;
+
+    return NGX_ERROR;
+}
+
+
+/* The next message of a stream's backlog across all its channels, in the
+ * order they were published; taken off the backlog (the caller releases
+ * it).  Returns null when the backlog is empty. */
+ngx_push_lmsg_t *
+ngx_push_sub_backlog_next(ngx_push_sub_t *sub, ngx_uint_t *index)
+{
+    ngx_uint_t        i, best = 0;
+    ngx_push_lmsg_t  *msg = nullptr;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        if (sub->backlog[i] != nullptr
+            && (msg == nullptr || sub->backlog[i]->order < msg->order))
+        {
+            msg = sub->backlog[i];
+            best = i;
+        }
+    }
+
+    if (msg != nullptr) {
+        sub->backlog[best] = msg->next;
+        msg->next = nullptr;
+        *index = best;
+    }
+
+    return msg;
+}
