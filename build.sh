@@ -173,7 +173,8 @@ cmd_run() {
     "$NGINX_BIN" -p "$dir" -c conf/nginx.conf -t -q
     cat <<EOF
 ngx_push_module is serving on http://127.0.0.1:8080/  (Ctrl-C stops it)
-  subscribe:  curl -N http://127.0.0.1:8080/sub/demo
+  long-poll:  curl http://127.0.0.1:8080/sub/demo
+  SSE:        curl -N -H 'Accept: text/event-stream' http://127.0.0.1:8080/sub/demo
   publish:    curl -d 'hello' http://127.0.0.1:8080/pub/demo
   channel:    curl http://127.0.0.1:8080/pub/demo
 EOF
