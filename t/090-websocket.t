@@ -371,3 +371,35 @@ Sec-WebSocket-Version: 13\r
 Sec-WebSocket-Protocol: chat.v1
 --- no_error_log
 [error]
+
+
+
+=== TEST 14: ?last_event_id= resumes a WebSocket; a cursor behind the buffer gets the gap frame first
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        push_publisher;
+        push_channel $ch;
+        push_message_buffer 3;
+    }
+    location ~ ^/ws/(?<ch>\w+)$ { push_subscriber websocket; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    my $epoch;
+    $epoch = push_epoch(push_request('POST', '/pub/back', "m$_")) for 1 .. 6;
+    my ($near) = push_ws_open("/ws/back?last_event_id=$epoch:5");
+    my $n1 = push_ws_frame($near, 2);
+    my ($far) = push_ws_open("/ws/back?last_event_id=$epoch:1");
+    my @far = map { push_ws_frame($far, 2)->[1] } 1 .. 4;
+    push_report('/pub/result', "near=$n1->[1] far=@far");
+});
+--- request
+GET /result
+--- response_body
+near=m6 far={"push_gap":2} m4 m5 m6
+--- no_error_log
+[error]

@@ -661,6 +661,9 @@ ngx_push_ws_start(ngx_push_sub_t *sub)
     }
 
     while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
+        /* resolving counted any gap before the backlog already */
+        sub->cursor.seq[i] = msg->seq - 1;
+
         rc = ngx_push_ws_send(sub, i, msg);
         ngx_push_lmsg_release(msg);
 
