@@ -260,6 +260,33 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
 }
 
 
+/* Sends a stream's backlog, in publish order, through send.  Any gap
+ * before it was counted when the start was resolved, so each message is
+ * sent as the one right after the cursor. */
+ngx_int_t
+ngx_push_out_backlog(ngx_push_sub_t *sub,
+    ngx_int_t (*send)(ngx_push_sub_t *sub, ngx_uint_t index,
+                      ngx_push_lmsg_t *msg))
+{
+    ngx_int_t         rc;
+    ngx_uint_t        i;
+    ngx_push_lmsg_t  *msg;
+
+    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
+        sub->cursor.seq[i] = msg->seq - 1;
+
+        rc = send(sub, i, msg);
+        ngx_push_lmsg_release(msg);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 /* A keepalive for a stream idle for push_ping_interval.  NGX_DONE: the
  * client was too far behind, and is gone. */
 ngx_int_t

@@ -25,6 +25,9 @@ ngx_int_t ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
 ngx_int_t ngx_push_out_text(ngx_push_sub_t *sub, ngx_str_t *text);
 void ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     ngx_push_close_e reason);
+ngx_int_t ngx_push_out_backlog(ngx_push_sub_t *sub,
+    ngx_int_t (*send)(ngx_push_sub_t *sub, ngx_uint_t index,
+                      ngx_push_lmsg_t *msg));
 ngx_int_t ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text);
 ngx_int_t ngx_push_out_wait(ngx_push_sub_t *sub);
 

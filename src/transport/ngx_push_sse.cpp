@@ -167,8 +167,6 @@ ngx_push_sse_start(ngx_push_sub_t *sub)
     u_char           *p;
     ngx_int_t         rc;
     ngx_str_t         retry;
-    ngx_uint_t        i;
-    ngx_push_lmsg_t  *msg;
 
     rc = ngx_push_out_begin(sub, &ngx_push_sse_type);
     if (rc != NGX_OK) {
@@ -194,16 +192,8 @@ ngx_push_sse_start(ngx_push_sub_t *sub)
         return NGX_ERROR;
     }
 
-    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
-        /* resolving reported any gap before the backlog already */
-        sub->cursor.seq[i] = msg->seq - 1;
-
-        rc = ngx_push_sse_send(sub, i, msg);
-        ngx_push_lmsg_release(msg);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
+    if (ngx_push_out_backlog(sub, ngx_push_sse_send) == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_send_special(sub->request, NGX_HTTP_FLUSH) == NGX_ERROR) {

@@ -56,8 +56,6 @@ static ngx_int_t
 ngx_push_stream_start(ngx_push_sub_t *sub)
 {
     ngx_int_t         rc;
-    ngx_uint_t        i;
-    ngx_push_lmsg_t  *msg;
 
     if (sub->gap && ngx_push_sub_set_cursor_headers(sub) != NGX_OK) {
         return NGX_ERROR;
@@ -74,13 +72,8 @@ ngx_push_stream_start(ngx_push_sub_t *sub)
         return NGX_ERROR;
     }
 
-    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
-        rc = ngx_push_stream_send(sub, i, msg);
-        ngx_push_lmsg_release(msg);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
+    if (ngx_push_out_backlog(sub, ngx_push_stream_send) == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_send_special(sub->request, NGX_HTTP_FLUSH) == NGX_ERROR) {

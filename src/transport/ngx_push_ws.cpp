@@ -610,9 +610,7 @@ ngx_push_ws_start(ngx_push_sub_t *sub)
     char                 accept[push::ws_accept_len];
     ngx_int_t            rc;
     ngx_str_t            value, *key;
-    ngx_uint_t           i;
     ngx_push_ws_t       *ws;
-    ngx_push_lmsg_t     *msg;
     ngx_http_request_t  *r = sub->request;
     ngx_connection_t    *c = r->connection;
 
@@ -660,16 +658,8 @@ ngx_push_ws_start(ngx_push_sub_t *sub)
         return rc;
     }
 
-    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
-        /* resolving counted any gap before the backlog already */
-        sub->cursor.seq[i] = msg->seq - 1;
-
-        rc = ngx_push_ws_send(sub, i, msg);
-        ngx_push_lmsg_release(msg);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
+    if (ngx_push_out_backlog(sub, ngx_push_ws_send) == NGX_ERROR) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
