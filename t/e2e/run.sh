@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Real-browser tests of the demo page: examples/nginx.conf and
+# examples/html/ served by an nginx of our own, driven in headless Debian
+# chromium by playwright-core (demo.test.mjs).
+#
+#   t/e2e/run.sh                 after ./build.sh (needs build/ngx_push_module.so)
+#   t/e2e/run.sh path/to/ngx_push_module.so    (or MODULE=... t/e2e/run.sh)
+#
+# NGINX_BIN picks the nginx (default /usr/sbin/nginx), E2E_PORT the port
+# (default: the first free one from 18080).
+#
+# Installs what it needs: Debian's chromium (apt) and playwright-core
+# (npm ci, from the committed package-lock.json).  Output (screenshot,
+# browser console, nginx logs) goes to build/e2e/ (E2E_OUT moves it).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+MODULE=${1:-${MODULE:-$ROOT/build/ngx_push_module.so}}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+OUT=${E2E_OUT:-$ROOT/build/e2e}
+
+say() { printf '%s\n' "e2e: $*" >&2; }
+die() { say "$*"; exit 1; }
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+[ -f "$MODULE" ] || die "no module at $MODULE (run ./build.sh first)"
+MODULE=$(cd "$(dirname "$MODULE")" && pwd)/$(basename "$MODULE")
+
+if [ ! -x "$CHROMIUM" ]; then
+    say "installing chromium"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends chromium >&2
+fi
+command -v node >/dev/null || die "node is needed (Debian: nodejs, npm)"
+
+# npm ci again whenever the lock file changed since the last install.
+if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-lock"; then
+    say "npm ci"
+    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    cp "$HERE/package-lock.json" "$HERE/node_modules/.e2e-lock"
+fi
+
+# A port nobody listens on: 8080 may be ./build.sh run's.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+PORT=${E2E_PORT:-}
+if [ -z "$PORT" ]; then
+    for p in $(seq 18080 18099); do
+        if port_free "$p"; then PORT=$p; break; fi
+    done
+    [ -n "$PORT" ] || die "no free port in 18080-18099"
+fi
+
+rm -rf "$OUT"
+PREFIX="$OUT/nginx"
+mkdir -p "$PREFIX/logs" "$PREFIX/conf"
+sed -e "s#@MODULE@#$MODULE#" \
+    -e "s#@HTML@#$ROOT/examples/html#" \
+    -e "s#listen 127.0.0.1:8080;#listen 127.0.0.1:$PORT;#" \
+    "$ROOT/examples/nginx.conf" > "$PREFIX/conf/nginx.conf"
+grep -q "listen 127.0.0.1:$PORT;" "$PREFIX/conf/nginx.conf" \
+    || die "examples/nginx.conf has no 'listen 127.0.0.1:8080;' to move"
+
+PIDFILE="$PREFIX/logs/nginx.pid"
+stop_nginx() {
+    local pid i
+    [ -f "$PIDFILE" ] || return 0
+    pid=$(cat "$PIDFILE")
+    kill -QUIT "$pid" 2>/dev/null || return 0
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+trap stop_nginx EXIT
+
+"$NGINX_BIN" -p "$PREFIX" -c conf/nginx.conf -g 'daemon on;'
+say "nginx (master $(cat "$PIDFILE")) on http://127.0.0.1:$PORT/, output in $OUT"
+
+rc=0
+E2E_BASE="http://127.0.0.1:$PORT" E2E_OUT="$OUT" E2E_PREFIX="$PREFIX" \
+NGINX_BIN="$NGINX_BIN" CHROMIUM="$CHROMIUM" \
+    timeout 300 node "$HERE/demo.test.mjs" || rc=$?
+
+# The browser saw the right messages; nginx must not have complained
+# either (a crashed worker would show up here, not necessarily there).
+stop_nginx
+if grep -E '\[(alert|crit|emerg)\]|exited on signal' "$PREFIX/logs/error.log"; then
+    echo "FAIL: nginx error.log has alerts (above)"
+    rc=1
+else
+    echo "PASS: nginx error.log has no alert, crit or crashed worker"
+fi
+[ $rc = 0 ] || say "FAILED (output in $OUT)"
+exit $rc
