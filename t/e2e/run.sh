@@ -36,7 +36,11 @@ if [ ! -x "$CHROMIUM" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends chromium >&2
 fi
-command -v node >/dev/null || die "node is needed (Debian: nodejs, npm)"
+# playwright-core wants node 20 or later (Debian 12's own nodejs is 18).
+command -v node >/dev/null && command -v npm >/dev/null \
+    || die "node 20 or later and npm are needed"
+[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] \
+    || die "node $(node --version) is too old: playwright-core needs 20 or later"
 
 # npm ci again whenever the lock file changed since the last install.
 if ! cmp -s "$HERE/package-lock.json" "$HERE/node_modules/.e2e-lock"; then
