@@ -97,3 +97,47 @@ closed=1 fast=1 zero=1
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 3: SSE and HTTP streams in an old worker end properly on reload
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber sse stream;
+        push_channel $ch;
+        push_stream_footer "bye\n";
+    }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_set_header X-Worker $pid;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my $sse = push_connect();
+    push_send($sse, 'GET', '/sub/ends', undef, ['Accept: text/event-stream']);
+    my $stream = push_connect();
+    push_send($stream, 'GET', '/sub/ends?transport=stream');
+    push_wait_subscribers('/pub/ends', 2) or die "never subscribed\n";
+    push_request('POST', '/pub/ends', 'before');
+    kill 'HUP', push_master_pid();
+    my @out;
+    for my $s ($sse, $stream) {
+        # everything up to the close: the last chunk must be there
+        my $all = push_read_until($s, undef, 5);
+        my $tail = $all =~ /\r\n0\r\n\r\n\z/ ? 'last-chunk' : 'cut';
+        my $msg = $all =~ /before/ ? 'msg' : 'no-msg';
+        my $footer = $all =~ /4\r\nbye\n\r\n0\r\n\r\n\z/ ? ' footer' : '';
+        push @out, "$msg $tail$footer";
+    }
+    return join ', ', @out;
+});
+--- request
+GET /result
+--- response_body
+msg last-chunk, msg last-chunk footer
+--- timeout: 15
+--- no_error_log
+[error]
+[alert]

@@ -1,5 +1,6 @@
 /* A worker's channels: reading news from the zone once, fanning it out. */
 #include "ngx_push_subscriber.h"
+#include "ngx_push_out.h"
 #include "ngx_push_ipc.h"
 
 #include <cstddef>
@@ -322,9 +323,13 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
                    "push: woken, %ui channels with news%s", nround,
                    more ? ", more to come" : "");
 
+    ngx_push_out_cork();
+
     for (i = 0; i < nround; i++) {
         ngx_push_local_fan_out(&round[i]);
     }
+
+    ngx_push_out_uncork();
 
     if (more) {
         ngx_push_ipc_rearm();

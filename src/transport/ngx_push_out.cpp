@@ -5,6 +5,19 @@
 
 static void ngx_push_out_write_handler(ngx_http_request_t *r);
 static void ngx_push_out_ping_handler(ngx_event_t *ev);
+static void ngx_push_out_read_event(ngx_event_t *rev);
+
+
+/* nginx's own read handler of an HTTP/1 request (static in nginx), kept
+ * from the first stream to hand back every event that is not ours. */
+static ngx_event_handler_pt  ngx_push_out_http_read;
+
+
+/* While a wake-up is delivered, writes are held per subscriber and leave
+ * together at its end: one system call per subscriber for all the
+ * messages of the round, not one per message. */
+static ngx_uint_t   ngx_push_out_corks;
+static ngx_queue_t  ngx_push_out_held;
 
 
 /* Headers now, before any message, so that a browser sees the stream open
@@ -30,6 +43,14 @@ ngx_push_out_begin(ngx_push_sub_t *sub, ngx_str_t *ctype)
     /* tells a proxying nginx in front not to buffer the stream */
     ngx_str_set(&value, "no");
     if (ngx_push_add_header(r, "X-Accel-Buffering", &value) == nullptr) {
+        return NGX_ERROR;
+    }
+
+    /* without it Chromium holds back the first 1 KB of a text/plain
+     * stream to guess its type, and an XHR reading at readyState 3 sees
+     * nothing */
+    ngx_str_set(&value, "nosniff");
+    if (ngx_push_add_header(r, "X-Content-Type-Options", &value) == nullptr) {
         return NGX_ERROR;
     }
 
@@ -200,7 +221,77 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
     *sub->out_last = out;
     sub->out_last = &out->next;
 
-    return ngx_push_out_flush(sub, &out->cl[0]);
+    if (ngx_push_out_corks == 0 || sub->done) {
+        return ngx_push_out_flush(sub, &out->cl[0]);
+    }
+
+    if (sub->held == nullptr) {
+        sub->held = out;
+        ngx_queue_insert_tail(&ngx_push_out_held, &sub->corked);
+    }
+
+    for (ngx_uint_t i = 0; i < out->n; i++) {
+        sub->unsent += out->buf[i].last - out->buf[i].pos;
+    }
+
+    return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
+}
+
+
+void
+ngx_push_out_cork(void)
+{
+    if (ngx_push_out_corks++ == 0) {
+        ngx_queue_init(&ngx_push_out_held);
+    }
+}
+
+
+/* Lets every held write go, each subscriber's as one chain. */
+void
+ngx_push_out_uncork(void)
+{
+    ngx_queue_t     *q;
+    ngx_push_sub_t  *sub;
+
+    if (--ngx_push_out_corks != 0) {
+        return;
+    }
+
+    while (!ngx_queue_empty(&ngx_push_out_held)) {
+        q = ngx_queue_head(&ngx_push_out_held);
+        sub = ngx_queue_data(q, ngx_push_sub_t, corked);
+
+        if (ngx_push_out_release(sub, 1) != NGX_OK) {
+            sub->transport->close(sub, ngx_push_close_e::slow);
+        }
+    }
+}
+
+
+/* Passes a subscriber's held writes to nginx (send), or forgets them
+ * because the response is ending. */
+ngx_int_t
+ngx_push_out_release(ngx_push_sub_t *sub, ngx_uint_t send)
+{
+    ngx_push_out_t  *out, *first = sub->held;
+
+    if (first == nullptr) {
+        return NGX_OK;
+    }
+
+    sub->held = nullptr;
+    ngx_queue_remove(&sub->corked);
+
+    if (!send) {
+        return NGX_OK;
+    }
+
+    for (out = first; out->next; out = out->next) {
+        out->cl[out->n - 1].next = &out->next->cl[0];
+    }
+
+    return ngx_push_out_flush(sub, &first->cl[0]);
 }
 
 
@@ -239,7 +330,12 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     sub->done = 1;
     ngx_push_sub_leave(sub);
 
-    if (reason == ngx_push_close_e::slow) {
+    if (ngx_push_out_release(sub, reason != ngx_push_close_e::slow)
+        == NGX_ERROR)
+    {
+        rc = NGX_ERROR;
+
+    } else if (reason == ngx_push_close_e::slow) {
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "push: subscriber closed: %uz bytes unsent, over "
                       "push_subscriber_pending_max", sub->unsent);
@@ -310,7 +406,22 @@ ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text)
 ngx_int_t
 ngx_push_out_wait(ngx_push_sub_t *sub)
 {
-    ngx_http_request_t  *r = sub->request;
+    ngx_http_request_t        *r = sub->request;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = static_cast<ngx_http_core_loc_conf_t *>(
+               ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+
+    /* nginx turns Nagle off only for keep-alive and upgraded upstream
+     * connections; a stream's small writes would otherwise wait for the
+     * client's delayed ACK (tens of milliseconds).  Writes are batched
+     * here instead, per wake-up. */
+    if (clcf->tcp_nodelay && r == r->main
+        && r->http_version < NGX_HTTP_VERSION_20
+        && ngx_tcp_nodelay(r->connection) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_push_out_write_handler;
@@ -323,13 +434,40 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     }
 
     if (r == r->main && r->http_version < NGX_HTTP_VERSION_20) {
-        /* a worker that shuts down closes idle connections at once */
+        /* a worker that shuts down closes idle connections at once: with
+         * our read handler, a stream is ended properly then (last chunk,
+         * footer), so that clients tell it from a network failure */
         r->connection->idle = 1;
+
+        if (sub->transport->streams && sub->ws == nullptr) {
+            ngx_push_out_http_read = r->connection->read->handler;
+            r->connection->read->handler = ngx_push_out_read_event;
+        }
     }
 
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_push_out_read_event(ngx_event_t *rev)
+{
+    auto            *c = static_cast<ngx_connection_t *>(rev->data);
+    auto            *r = static_cast<ngx_http_request_t *>(c->data);
+    ngx_push_sub_t  *sub;
+
+    sub = static_cast<ngx_push_sub_t *>(
+              ngx_http_get_module_ctx(r, ngx_push_module));
+
+    if (c->close && sub != nullptr && !sub->done) {
+        c->close = 0;
+        sub->transport->close(sub, ngx_push_close_e::shutdown);
+        return;
+    }
+
+    ngx_push_out_http_read(rev);
 }
 
 

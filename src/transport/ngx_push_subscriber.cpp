@@ -303,6 +303,7 @@ ngx_push_sub_cleanup(void *data)
     auto            *sub = static_cast<ngx_push_sub_t *>(data);
 
     ngx_push_sub_leave(sub);
+    ngx_push_out_release(sub, 0);
 
     if (sub->pending) {
         ngx_push_lmsg_release(sub->pending);

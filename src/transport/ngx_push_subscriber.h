@@ -56,6 +56,9 @@ struct ngx_push_sub_t {
     ngx_push_out_t              *out;        /* being sent, oldest first */
     ngx_push_out_t             **out_last;
     ngx_push_out_t              *out_free;
+    ngx_push_out_t              *held;       /* first write not yet passed
+                                              * to nginx: corked */
+    ngx_queue_t                  corked;     /* in the worker's list */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
     void                        *ws;         /* WebSocket state */

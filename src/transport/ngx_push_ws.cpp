@@ -179,6 +179,7 @@ ngx_push_ws_drop(ngx_push_sub_t *sub, ngx_int_t rc)
 
     sub->done = 1;
     ngx_push_sub_leave(sub);
+    ngx_push_out_release(sub, 0);
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
 }
@@ -667,6 +668,9 @@ ngx_push_ws_start(ngx_push_sub_t *sub)
     }
 
     rc = ngx_push_out_wait(sub);
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
 
     c->read->handler = ngx_push_ws_read_event;
 
