@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_publish.h"
 #include "ngx_push_subscriber.h"
+#include "ngx_push_stats.h"
 
 
 static void *ngx_push_create_main_conf(ngx_conf_t *cf);
@@ -39,6 +40,13 @@ static ngx_command_t  ngx_push_commands[] = {
     { ngx_string("push_publisher"),
       NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
       ngx_push_publisher_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_stats"),
+      NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+      ngx_push_stats_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       nullptr },

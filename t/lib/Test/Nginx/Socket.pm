@@ -341,10 +341,17 @@ sub check_response {
                  "$name - header $k like ok");
         }
     }
+    my $got = $resp->{body};
+    if (defined(my $filters = sect($block, 'response_body_filters'))) {
+        # as in Test::Nginx: code refs (or a list of them) applied in turn
+        for my $f (ref $filters eq 'ARRAY' ? @$filters : ($filters)) {
+            $got = $f->($got) if ref $f eq 'CODE';
+        }
+    }
     my $body = sect($block, 'response_body');
     if (defined $body) {
         my $want = pick($body, $i);
-        is($resp->{body}, expand_env($want),
+        is($got, expand_env($want),
            "$name - response_body - response is expected")
             if defined $want;
     }
@@ -353,7 +360,7 @@ sub check_response {
         my $want = pick($like, $i);
         if (defined $want) {
             my $re = ref $want eq 'Regexp' ? $want : expand_env($want);
-            like($resp->{body}, ref $re ? $re : qr/$re/s,
+            like($got, ref $re ? $re : qr/$re/s,
                  "$name - response_body_like - response is expected");
         }
     }
