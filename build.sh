@@ -5,6 +5,7 @@
 #   ./build.sh run      build, then serve examples/ on http://127.0.0.1:8080/
 #   ./build.sh test     build, then run every test suite
 #   ./build.sh fuzz [S] build and run the fuzz targets for S seconds each
+#   ./build.sh bench    build, then benchmark side by side with Nchan
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against a full upstream source tree
 # instead of the headers in Debian's nginx-dev.  SANITIZE=1 builds the module
@@ -30,7 +31,8 @@ as_root() {
 
 # Debian packages the build and the tests need.
 DEPS_BUILD="nginx-light nginx-dev libssl-dev g++ make dpkg-dev"
-DEPS_TEST="libcmocka-dev libtest-base-perl curl"
+DEPS_TEST="libcmocka-dev libtest-base-perl curl chromium"
+DEPS_BENCH="libnginx-mod-nchan"
 
 apt_updated=0
 need_packages() {
@@ -146,11 +148,50 @@ run_suites() {
 }
 
 
+# The demo page in headless chromium: t/e2e/run.sh installs playwright-core
+# (npm ci) itself.  With SANITIZE=1 it runs the wrapper run_suites made (the
+# runtime preloaded) and fails on a report.
+run_e2e() {
+    local bin="$NGINX_BIN" reports="$BUILD/sanitizer" rc=0
+    [ "${SANITIZE:-0}" = 1 ] && bin="$BUILD/nginx-sanitized"
+    NGINX_BIN="$bin" E2E_OUT="$BUILD/e2e" \
+        bash t/e2e/run.sh "$BUILD/ngx_push_module.so" || rc=$?
+    if [ "${SANITIZE:-0}" = 1 ] && ls "$reports"/* >/dev/null 2>&1 \
+        && grep -l 'ERROR\|runtime error' "$reports"/* >/dev/null; then
+        grep -h -A30 'ERROR\|runtime error' "$reports"/* | head -80
+        say "sanitizer reports in $reports"
+        rc=1
+    fi
+    return $rc
+}
+
+build_bench() {
+    make -s -C bench BUILD="$ROOT/build/bench" >&2
+}
+
+# The benchmark in small (about 30 s), so that the tool cannot rot: it
+# fails when either server loses, duplicates or reorders a message.
+run_bench_smoke() {
+    [ "${SANITIZE:-0}" = 1 ] && { say "bench smoke skipped with SANITIZE=1"; return 0; }
+    need_packages $DEPS_BENCH
+    build_bench
+    BENCH_OUT="$ROOT/build/bench/smoke" MODULE="$BUILD/ngx_push_module.so" \
+        PUSHBENCH="$ROOT/build/bench/pushbench" bash bench/run.sh --smoke
+}
+
+cmd_bench() {
+    need_packages $DEPS_BENCH
+    build_module
+    build_bench
+    MODULE="$BUILD/ngx_push_module.so" PUSHBENCH="$ROOT/build/bench/pushbench" \
+        exec bash bench/run.sh "$@"
+}
+
 cmd_test() {
     need_packages $DEPS_TEST
     build_module
     local failed=0 passed=0 name
-    for name in units suites; do
+    for name in units suites e2e bench_smoke; do
         say "running $name"
         if "run_$name"; then
             passed=$((passed + 1))
@@ -192,5 +233,6 @@ case "${1:-build}" in
     test)  shift; cmd_test "$@" ;;
     suite) shift; build_module; run_suites "$@" ;;
     fuzz)  shift; cmd_fuzz "$@" ;;
-    *)     die "usage: $0 [build|run|test|suite FILES...|fuzz [SECONDS]]" ;;
+    bench) shift; cmd_bench "$@" ;;
+    *)     die "usage: $0 [build|run|test|suite FILES...|fuzz [SECONDS]|bench]" ;;
 esac
