@@ -13,6 +13,9 @@ static char *ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_push_num_or_unlimited(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_http_complex_value_t *ngx_push_default_token(ngx_conf_t *cf);
 static char *ngx_push_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_push_postconfiguration(ngx_conf_t *cf);
@@ -226,12 +229,60 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, ws_origins),
       nullptr },
 
+    { ngx_string("push_channel_split"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, channel_split),
+      nullptr },
+
+    { ngx_string("push_max_channels_per_subscriber"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, max_channels_per_sub),
+      nullptr },
+
+    { ngx_string("push_max_subscribers_per_channel"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_num_or_unlimited,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, max_subscribers),
+      nullptr },
+
+    { ngx_string("push_max_channels"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_num_or_unlimited,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, max_channels),
+      nullptr },
+
+    { ngx_string("push_subscriber_secret"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, sub_secret),
+      nullptr },
+
+    { ngx_string("push_subscriber_token"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, sub_token),
+      nullptr },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_push_module_ctx = {
-    nullptr,                               /* preconfiguration */
+    ngx_push_add_variables,                /* preconfiguration */
     ngx_push_postconfiguration,            /* postconfiguration */
 
     ngx_push_create_main_conf,             /* create main configuration */
@@ -302,6 +353,13 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->ws_timeout = NGX_CONF_UNSET_MSEC;
     conf->ws_subprotocols = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->ws_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    conf->max_channels_per_sub = NGX_CONF_UNSET_UINT;
+    conf->max_subscribers = NGX_CONF_UNSET_UINT;
+    conf->max_channels = NGX_CONF_UNSET_UINT;
+    conf->sub_secret = static_cast<ngx_http_complex_value_t *>(
+                           NGX_CONF_UNSET_PTR);
+    conf->sub_token = static_cast<ngx_http_complex_value_t *>(
+                          NGX_CONF_UNSET_PTR);
 
     return conf;
 }
@@ -360,6 +418,31 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->ws_subprotocols, prev->ws_subprotocols,
                              nullptr);
     ngx_conf_merge_ptr_value(conf->ws_origins, prev->ws_origins, nullptr);
+    ngx_conf_merge_str_value(conf->channel_split, prev->channel_split, "");
+    ngx_conf_merge_uint_value(conf->max_channels_per_sub,
+                              prev->max_channels_per_sub, push::max_channels);
+    ngx_conf_merge_uint_value(conf->max_subscribers, prev->max_subscribers,
+                              0);
+    ngx_conf_merge_uint_value(conf->max_channels, prev->max_channels, 0);
+    ngx_conf_merge_ptr_value(conf->sub_secret, prev->sub_secret, nullptr);
+    ngx_conf_merge_ptr_value(conf->sub_token, prev->sub_token, nullptr);
+
+    if (conf->sub_secret != nullptr && conf->sub_token == nullptr) {
+        conf->sub_token = ngx_push_default_token(cf);
+        if (conf->sub_token == nullptr) {
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+
+    if (conf->max_channels_per_sub < 1
+        || conf->max_channels_per_sub > push::max_channels)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_max_channels_per_subscriber must be 1 to "
+                           "%uz, not %ui", push::max_channels,
+                           conf->max_channels_per_sub);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
 
     if (conf->message_buffer < 1 || conf->message_buffer > 1000000) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -442,6 +525,65 @@ ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* A number, or "unlimited" for 0. */
+static char *
+ngx_push_num_or_unlimited(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto       *value = static_cast<ngx_str_t *>(cf->args->elts);
+    auto       *field = reinterpret_cast<ngx_uint_t *>(
+                            static_cast<char *>(conf) + cmd->offset);
+    ngx_int_t   n;
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return const_cast<char *>("is duplicate");
+    }
+
+    if (ngx_strcmp(value[1].data, "unlimited") == 0) {
+        *field = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %V \"%V\", expected a number above 0 "
+                           "or unlimited", &cmd->name, &value[1]);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    *field = static_cast<ngx_uint_t>(n);
+
+    return NGX_CONF_OK;
+}
+
+
+/* push_subscriber_token's default: the "token" query argument. */
+static ngx_http_complex_value_t *
+ngx_push_default_token(ngx_conf_t *cf)
+{
+    ngx_str_t                          value = ngx_string("$arg_token");
+    ngx_http_complex_value_t          *cv;
+    ngx_http_compile_complex_value_t   ccv;
+
+    cv = static_cast<ngx_http_complex_value_t *>(
+             ngx_pcalloc(cf->pool, sizeof(ngx_http_complex_value_t)));
+    if (cv == nullptr) {
+        return nullptr;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+    ccv.cf = cf;
+    ccv.value = &value;
+    ccv.complex_value = cv;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return nullptr;
+    }
+
+    return cv;
 }
 
 

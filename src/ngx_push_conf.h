@@ -57,6 +57,12 @@ struct ngx_push_loc_conf_t {
     ngx_msec_t       ws_timeout;             /* ms, default 2 pings */
     ngx_array_t     *ws_subprotocols;        /* ngx_str_t, default none */
     ngx_array_t     *ws_origins;             /* ngx_str_t, default all */
+    ngx_str_t        channel_split;          /* default none */
+    ngx_uint_t       max_channels_per_sub;   /* default 16 */
+    ngx_uint_t       max_subscribers;        /* per channel; 0: unlimited */
+    ngx_uint_t       max_channels;           /* in the zone; 0: unlimited */
+    ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
+    ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
 };
 
 #endif /* NGX_PUSH_CONF_H_INCLUDED */

@@ -72,62 +72,117 @@ ngx_push_reject(ngx_http_request_t *r, ngx_uint_t status, const char *reason)
 }
 
 
+/* Checks one channel id and that it is not there already. */
+static ngx_int_t
+ngx_push_check_id(ngx_push_loc_conf_t *plcf, ngx_str_t *ids, ngx_uint_t n,
+    const char **reason)
+{
+    ngx_uint_t  j;
+    ngx_str_t  *id = &ids[n];
+
+    switch (push::check_channel_id(ngx_push_sv(*id),
+                                   plcf->channel_id_max_length))
+    {
+    case push::status::ok:
+        break;
+
+    case push::status::too_large:
+        *reason = "channel id too long";
+        return NGX_HTTP_BAD_REQUEST;
+
+    default:
+        *reason = id->len == 0 ? "channel id is empty"
+                               : "channel id has a control character";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    for (j = 0; j < n; j++) {
+        if (ids[j].len == id->len
+            && ngx_memcmp(ids[j].data, id->data, id->len) == 0)
+        {
+            *reason = "channel id given twice";
+            return NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* The channel ids of a request: each push_channel value, split at
+ * push_channel_split when it is set, at most the location's limit. */
 ngx_int_t
 ngx_push_eval_channels(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
     ngx_str_t **ids, ngx_uint_t *n, const char **reason)
 {
-    ngx_uint_t                 i, j, nelts;
-    ngx_str_t                 *out;
+    u_char                    *p, *end, *cut;
+    ngx_int_t                  rc;
+    ngx_str_t                 *out, value;
+    ngx_uint_t                 i, count = 0, limit;
     ngx_http_complex_value_t  *cv;
+    ngx_str_t                 *split = &plcf->channel_split;
 
     if (plcf->channels == nullptr) {
         *reason = "no push_channel in this location";
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    nelts = plcf->channels->nelts;
+    limit = plcf->publisher ? 1 : plcf->max_channels_per_sub;
     cv = static_cast<ngx_http_complex_value_t *>(plcf->channels->elts);
 
     out = static_cast<ngx_str_t *>(ngx_palloc(r->pool,
-                                              nelts * sizeof(ngx_str_t)));
+                                              limit * sizeof(ngx_str_t)));
     if (out == nullptr) {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < nelts; i++) {
-        if (ngx_http_complex_value(r, &cv[i], &out[i]) != NGX_OK) {
+    for (i = 0; i < plcf->channels->nelts; i++) {
+        if (ngx_http_complex_value(r, &cv[i], &value) != NGX_OK) {
             return NGX_ERROR;
         }
 
-        switch (push::check_channel_id(ngx_push_sv(out[i]),
-                                       plcf->channel_id_max_length))
-        {
-        case push::status::ok:
-            break;
+        p = value.data;
+        end = value.data + value.len;
 
-        case push::status::too_large:
-            *reason = "channel id too long";
-            return NGX_HTTP_BAD_REQUEST;
-
-        default:
-            *reason = out[i].len == 0
-                      ? "channel id is empty"
-                      : "channel id has a control character";
-            return NGX_HTTP_BAD_REQUEST;
-        }
-
-        for (j = 0; j < i; j++) {
-            if (out[j].len == out[i].len
-                && ngx_memcmp(out[j].data, out[i].data, out[i].len) == 0)
-            {
-                *reason = "channel id given twice";
-                return NGX_HTTP_BAD_REQUEST;
+        for ( ;; ) {
+            cut = nullptr;
+            if (split->len) {
+                size_t at = std::string_view(reinterpret_cast<char *>(p),
+                                             end - p)
+                                .find(ngx_push_sv(*split));
+                if (at != std::string_view::npos) {
+                    cut = p + at;
+                }
             }
+
+            if (count == limit) {
+                *reason = plcf->publisher
+                          ? "a publisher takes one channel"
+                          : "too many channels for one subscriber";
+                return plcf->publisher ? NGX_HTTP_BAD_REQUEST
+                                       : NGX_HTTP_FORBIDDEN;
+            }
+
+            out[count].data = p;
+            out[count].len = (cut ? cut : end) - p;
+
+            rc = ngx_push_check_id(plcf, out, count, reason);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            count++;
+
+            if (cut == nullptr) {
+                break;
+            }
+
+            p = cut + split->len;
         }
     }
 
     *ids = out;
-    *n = nelts;
+    *n = count;
 
     return NGX_OK;
 }

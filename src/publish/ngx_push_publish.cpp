@@ -116,6 +116,7 @@ ngx_push_publisher_handler(ngx_http_request_t *r)
     const char              *reason;
     ngx_push_wake_t          wake;
     ngx_push_store_rc        src;
+    ngx_push_pub_ctx_t      *ctx;
     ngx_push_loc_conf_t     *plcf;
     ngx_push_channel_info_t  info;
 
@@ -140,6 +141,15 @@ ngx_push_publisher_handler(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         return ngx_push_reject(r, rc, reason);
     }
+
+    ctx = static_cast<ngx_push_pub_ctx_t *>(
+              ngx_pcalloc(r->pool, sizeof(ngx_push_pub_ctx_t)));
+    if (ctx == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->channel = ids[0];
+    ngx_http_set_ctx(r, ctx, ngx_push_module);
 
     if (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT)) {
         r->request_body_in_single_buf = 1;
@@ -257,6 +267,7 @@ ngx_push_publish(ngx_http_request_t *r)
     ngx_push_zone_t         *zone = ngx_push_zone_of(r);
     ngx_push_store_rc        src;
     ngx_push_publish_t       in;
+    ngx_push_pub_ctx_t      *ctx;
     ngx_push_loc_conf_t     *plcf;
     ngx_push_channel_info_t  info;
 
@@ -272,6 +283,7 @@ ngx_push_publish(ngx_http_request_t *r)
     in.channel = ids[0];
     in.max_messages = plcf->message_buffer;
     in.ttl = plcf->message_ttl;
+    in.max_channels = plcf->max_channels;
 
     if (r->headers_in.content_type) {
         in.ctype = r->headers_in.content_type->value;
@@ -311,6 +323,10 @@ ngx_push_publish(ngx_http_request_t *r)
         return ngx_push_reject(r, NGX_HTTP_INSUFFICIENT_STORAGE,
                                "message too large for the push zone");
 
+    case ngx_push_store_rc::limited:
+        return ngx_push_reject(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                               "too many channels (push_max_channels)");
+
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "push: zone full, a message of %uz bytes to \"%V\" "
@@ -320,6 +336,14 @@ ngx_push_publish(ngx_http_request_t *r)
     }
 
     ngx_push_ipc_wake(wake, r->connection->log);
+
+    ctx = static_cast<ngx_push_pub_ctx_t *>(
+              ngx_http_get_module_ctx(r, ngx_push_module));
+    if (ctx != nullptr) {
+        ctx->epoch = info.epoch;
+        ctx->seq = info.last_seq;
+        ctx->subscribers = info.subscribers;
+    }
 
     return ngx_push_send_info(r, info.subscribers ? NGX_HTTP_CREATED
                                                   : NGX_HTTP_ACCEPTED,

@@ -1,6 +1,7 @@
 /* The stats location: zone-wide figures as JSON or Prometheus text. */
 #include "ngx_push_stats.h"
 #include "ngx_push_http.h"
+#include "push_id.h"
 
 
 /* What one look at the zone finds, taken under its lock. */
@@ -12,6 +13,9 @@ struct ngx_push_figures_t {
     uint64_t          message_bytes;
     uint64_t          subscribers;
     uint64_t          workers;
+    uint64_t          by_transport[NGX_PUSH_TRANSPORTS];
+    ngx_pid_t         pid[NGX_PUSH_MAX_SLOTS];
+    uint32_t          slot_subscribers[NGX_PUSH_MAX_SLOTS][NGX_PUSH_TRANSPORTS];
     ngx_push_stats_t  stats;
 };
 
@@ -25,13 +29,19 @@ struct ngx_push_figure_t {
 };
 
 
+/* The transports in the order of their bits (NGX_PUSH_POLL ...). */
+static const char  *ngx_push_transport_names[NGX_PUSH_TRANSPORTS] = {
+    "poll", "longpoll", "stream", "sse", "websocket"
+};
+
+
 static void
 ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
 {
-    ngx_uint_t        i;
-    ngx_queue_t      *q;
-    ngx_push_rec_t   *rec;
+    ngx_uint_t        i, t;
     ngx_push_slot_t  *slot;
+
+    ngx_memzero(f, sizeof(ngx_push_figures_t));
 
     ngx_push_shm_lock  lock(zone->shpool);
 
@@ -41,8 +51,6 @@ ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
     f->messages = zone->sh->nmessages;
     f->message_bytes = zone->sh->message_bytes;
     f->stats = zone->sh->stats;
-    f->subscribers = 0;
-    f->workers = 0;
 
     for (i = 0; i < NGX_PUSH_MAX_SLOTS; i++) {
         slot = &zone->sh->slots[i];
@@ -50,16 +58,60 @@ ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
             continue;
         }
 
-        f->workers++;
+        f->pid[f->workers] = slot->pid;
 
-        for (q = ngx_queue_head(&slot->recs);
-             q != ngx_queue_sentinel(&slot->recs);
-             q = ngx_queue_next(q))
-        {
-            rec = ngx_queue_data(q, ngx_push_rec_t, in_slot);
-            f->subscribers += rec->count;
+        for (t = 0; t < NGX_PUSH_TRANSPORTS; t++) {
+            f->slot_subscribers[f->workers][t] = slot->subscribers[t];
+            f->by_transport[t] += slot->subscribers[t];
+            f->subscribers += slot->subscribers[t];
         }
+
+        f->workers++;
     }
+}
+
+
+static u_char *
+ngx_push_stats_by_worker(u_char *p, u_char *end, ngx_push_figures_t *f,
+    ngx_uint_t prom)
+{
+    ngx_uint_t  w, t;
+
+    if (prom) {
+        p = ngx_slprintf(p, end,
+                         "# HELP nginx_push_worker_subscribers Subscribers "
+                         "waiting, by worker process and transport.\n"
+                         "# TYPE nginx_push_worker_subscribers gauge\n");
+        for (w = 0; w < f->workers; w++) {
+            for (t = 0; t < NGX_PUSH_TRANSPORTS; t++) {
+                p = ngx_slprintf(p, end,
+                                 "nginx_push_worker_subscribers{pid=\"%P\","
+                                 "transport=\"%s\"} %uD\n",
+                                 f->pid[w], ngx_push_transport_names[t],
+                                 f->slot_subscribers[w][t]);
+            }
+        }
+        return p;
+    }
+
+    p = ngx_slprintf(p, end, ",\"subscribers_by_transport\":{");
+    for (t = 0; t < NGX_PUSH_TRANSPORTS; t++) {
+        p = ngx_slprintf(p, end, "%s\"%s\":%uL", t ? "," : "",
+                         ngx_push_transport_names[t], f->by_transport[t]);
+    }
+
+    p = ngx_slprintf(p, end, "},\"worker_subscribers\":[");
+    for (w = 0; w < f->workers; w++) {
+        p = ngx_slprintf(p, end, "%s{\"pid\":%P", w ? "," : "", f->pid[w]);
+        for (t = 0; t < NGX_PUSH_TRANSPORTS; t++) {
+            p = ngx_slprintf(p, end, ",\"%s\":%uD",
+                             ngx_push_transport_names[t],
+                             f->slot_subscribers[w][t]);
+        }
+        p = ngx_slprintf(p, end, "}");
+    }
+
+    return ngx_slprintf(p, end, "]");
 }
 
 
@@ -86,13 +138,199 @@ ngx_push_stats_wants_prometheus(ngx_http_request_t *r)
 }
 
 
+/* Channels an operator looks for: ?channels=PREFIX* (or an exact id, or
+ * "*"), ?limit=N (default 100, at most 1000), ?after=ID to go on from
+ * where a page ended.  Walks the channel tree in its own order (hash, then
+ * id), never more than NGX_PUSH_LIST_VISIT channels per request, so that
+ * the lock is held briefly however large the zone. */
+#define NGX_PUSH_LIST_DEFAULT  100
+#define NGX_PUSH_LIST_MAX      1000
+#define NGX_PUSH_LIST_VISIT    20000
+
+
+static ngx_int_t
+ngx_push_stats_arg(ngx_http_request_t *r, const char *name, ngx_str_t *out)
+{
+    u_char     *dst, *src;
+    ngx_str_t   raw;
+
+    if (ngx_http_arg(r, reinterpret_cast<u_char *>(const_cast<char *>(name)),
+                     ngx_strlen(name), &raw)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    out->data = static_cast<u_char *>(ngx_pnalloc(r->pool, raw.len + 1));
+    if (out->data == nullptr) {
+        return NGX_ERROR;
+    }
+
+    dst = out->data;
+    src = raw.data;
+    ngx_unescape_uri(&dst, &src, raw.len, 0);
+    out->len = dst - out->data;
+
+    return NGX_OK;
+}
+
+
+/* (key, id) order of the channel tree. */
+static ngx_int_t
+ngx_push_stats_cmp(uint32_t key, ngx_str_t *id, ngx_push_channel_t *ch)
+{
+    if (key != ch->node.key) {
+        return key < ch->node.key ? -1 : 1;
+    }
+
+    return ngx_memn2cmp(id->data, ch->id, id->len, ch->id_len);
+}
+
+
+/* The first channel after (the hash of) id in tree order. */
+static ngx_rbtree_node_t *
+ngx_push_stats_after(ngx_rbtree_t *tree, ngx_str_t *id)
+{
+    uint32_t            key = ngx_crc32_short(id->data, id->len);
+    ngx_rbtree_node_t  *node = tree->root, *best = nullptr;
+
+    while (node != tree->sentinel) {
+        if (ngx_push_stats_cmp(key, id,
+                               reinterpret_cast<ngx_push_channel_t *>(node))
+            < 0)
+        {
+            best = node;
+            node = node->left;
+
+        } else {
+            node = node->right;
+        }
+    }
+
+    return best;
+}
+
+
+static ngx_int_t
+ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
+    ngx_str_t *pattern)
+{
+    u_char                   *p, *end;
+    size_t                    len;
+    ngx_int_t                 n;
+    ngx_str_t                 after, limit_arg, text, prefix;
+    ngx_uint_t                limit, found = 0, visited = 0, exact, more = 0;
+    ngx_rbtree_t             *tree;
+    ngx_rbtree_node_t        *node;
+    ngx_push_channel_t       *ch, *last = nullptr;
+    ngx_push_channel_info_t   info;
+    char                      id[push::cursor_max_len];
+
+    limit = NGX_PUSH_LIST_DEFAULT;
+
+    if (ngx_push_stats_arg(r, "limit", &limit_arg) == NGX_OK) {
+        n = ngx_atoi(limit_arg.data, limit_arg.len);
+        if (n < 1 || n > NGX_PUSH_LIST_MAX) {
+            return ngx_push_reject(r, NGX_HTTP_BAD_REQUEST,
+                                   "limit must be 1 to 1000");
+        }
+        limit = static_cast<ngx_uint_t>(n);
+    }
+
+    exact = pattern->len == 0 || pattern->data[pattern->len - 1] != '*';
+    prefix = *pattern;
+    if (!exact) {
+        prefix.len--;
+    }
+
+    /* room for the page; an entry that would not fit ends it early */
+    len = 256 * 1024;
+
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
+    if (p == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    text.data = p;
+    end = p + len;
+    p = ngx_slprintf(p, end, "{\"channels\":[");
+
+    {
+        ngx_push_shm_lock  lock(zone->shpool);
+
+        tree = &zone->sh->rbtree;
+
+        if (ngx_push_stats_arg(r, "after", &after) == NGX_OK) {
+            node = ngx_push_stats_after(tree, &after);
+
+        } else {
+            node = tree->root == tree->sentinel
+                   ? nullptr : ngx_rbtree_min(tree->root, tree->sentinel);
+        }
+
+        for ( /* void */ ; node != nullptr;
+             node = ngx_rbtree_next(tree, node))
+        {
+            ch = reinterpret_cast<ngx_push_channel_t *>(node);
+
+            /* an entry, every byte of its id escaped, and the next */
+            if (found == limit || visited == NGX_PUSH_LIST_VISIT
+                || static_cast<size_t>(end - p)
+                   < 12 * static_cast<size_t>(ch->id_len) + 256)
+            {
+                more = 1;
+                break;
+            }
+
+            visited++;
+            last = ch;
+
+            if (exact ? (ch->id_len != prefix.len
+                         || ngx_memcmp(ch->id, prefix.data, prefix.len) != 0)
+                      : (ch->id_len < prefix.len
+                         || ngx_memcmp(ch->id, prefix.data, prefix.len) != 0))
+            {
+                continue;
+            }
+
+            ngx_push_store_channel_info_locked(zone, ch, &info);
+
+            p = ngx_slprintf(p, end, "%s{\"channel\":\"", found ? "," : "");
+            p = reinterpret_cast<u_char *>(ngx_escape_json(p, ch->id,
+                                                           ch->id_len));
+            n = push::format_id(info.epoch, info.last_seq, id, sizeof(id));
+            p = ngx_slprintf(p, end,
+                             "\",\"messages\":%uD,\"subscribers\":%uD,"
+                             "\"last_message_id\":\"%*s\"}",
+                             info.messages, info.subscribers, n, id);
+            found++;
+        }
+
+        p = ngx_slprintf(p, end, "]");
+
+        if (more && last != nullptr) {
+            /* the cursor is the last channel looked at, matching or not */
+            p = ngx_slprintf(p, end, ",\"next\":\"");
+            p = reinterpret_cast<u_char *>(ngx_escape_json(p, last->id,
+                                                           last->id_len));
+            p = ngx_slprintf(p, end, "\"");
+        }
+    }
+
+    p = ngx_slprintf(p, end, "}\n");
+    text.len = p - text.data;
+
+    return ngx_push_respond_text(r, NGX_HTTP_OK, "application/json", &text);
+}
+
+
 static ngx_int_t
 ngx_push_stats_handler(ngx_http_request_t *r)
 {
     u_char              *p, *end;
     size_t               len;
     ngx_int_t            rc;
-    ngx_str_t            text;
+    ngx_str_t            text, pattern;
     ngx_uint_t           i, prom;
     ngx_push_figures_t   f;
 
@@ -109,6 +347,14 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    rc = ngx_push_stats_arg(r, "channels", &pattern);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc == NGX_OK) {
+        return ngx_push_stats_list(r, ngx_push_zone_of(r), &pattern);
     }
 
     ngx_push_stats_collect(ngx_push_zone_of(r), &f);
@@ -132,6 +378,15 @@ ngx_push_stats_handler(ngx_http_request_t *r)
           f.message_bytes },
         { "published_total", "counter", "Messages published.",
           f.stats.published },
+        { "delivered_total", "counter",
+          "Messages sent to subscribers (one per subscriber).",
+          f.stats.delivered },
+        { "slow_closed_total", "counter",
+          "Subscribers closed for being slow (push_subscriber_pending_max).",
+          f.stats.slow_closed },
+        { "gaps_total", "counter",
+          "Gap notices sent to subscribers that missed messages.",
+          f.stats.gaps },
         { "evicted_total", "counter",
           "Messages dropped early to make room in the zone.",
           f.stats.evicted },
@@ -155,6 +410,9 @@ ngx_push_stats_handler(ngx_http_request_t *r)
                       + NGX_INT64_LEN
                     : ngx_strlen(fig.name) + NGX_INT64_LEN + 8;
     }
+
+    /* subscribers by transport and worker */
+    len += 400 + f.workers * NGX_PUSH_TRANSPORTS * (80 + 2 * NGX_INT64_LEN);
 
     p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
     if (p == nullptr) {
@@ -183,6 +441,8 @@ ngx_push_stats_handler(ngx_http_request_t *r)
         }
         i++;
     }
+
+    p = ngx_push_stats_by_worker(p, end, &f, prom);
 
     if (!prom) {
         *p++ = '}';

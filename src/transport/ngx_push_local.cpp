@@ -186,9 +186,10 @@ struct ngx_push_round_t {
 };
 
 
-static void
+static ngx_uint_t
 ngx_push_local_fan_out(ngx_push_round_t *rd)
 {
+    ngx_uint_t         sent = 0;
     ngx_queue_t       *q, *next;
     ngx_push_sub_t    *sub;
     ngx_push_link_t   *link;
@@ -224,6 +225,7 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
 
             if (msg->seq > sub->cursor.seq[link->index]) {
                 sub->transport->deliver(sub, link->index, msg);
+                sent++;
             }
         }
 
@@ -236,6 +238,8 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
         ngx_rbtree_delete(&ngx_push_locals, &local->node);
         ngx_free(local);
     }
+
+    return sent;
 }
 
 
@@ -245,7 +249,7 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
 void
 ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
 {
-    ngx_uint_t         i, nround = 0, more = 0;
+    ngx_uint_t         i, nround = 0, more = 0, sent = 0;
     ngx_queue_t       *q;
     ngx_push_msg_t    *m;
     ngx_push_rec_t    *rec;
@@ -326,10 +330,14 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
     ngx_push_out_cork();
 
     for (i = 0; i < nround; i++) {
-        ngx_push_local_fan_out(&round[i]);
+        sent += ngx_push_local_fan_out(&round[i]);
     }
 
     ngx_push_out_uncork();
+
+    if (sent) {
+        ngx_push_stats_add(&zone->sh->stats.delivered, sent);
+    }
 
     if (more) {
         ngx_push_ipc_rearm();

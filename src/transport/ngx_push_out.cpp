@@ -336,6 +336,7 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
         rc = NGX_ERROR;
 
     } else if (reason == ngx_push_close_e::slow) {
+        ngx_push_stats_add(&sub->zone->sh->stats.slow_closed, 1);
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "push: subscriber closed: %uz bytes unsent, over "
                       "push_subscriber_pending_max", sub->unsent);
@@ -373,6 +374,7 @@ ngx_push_out_backlog(ngx_push_sub_t *sub,
 
         rc = send(sub, i, msg);
         ngx_push_lmsg_release(msg);
+        ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;

@@ -85,6 +85,10 @@ ngx_push_poll_reply(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_poll_start(ngx_push_sub_t *sub)
 {
+    if (sub->pending != nullptr) {
+        ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
+    }
+
     return ngx_push_poll_reply(sub, sub->pending_index, sub->pending);
 }
 
@@ -170,6 +174,8 @@ ngx_push_longpoll_start(ngx_push_sub_t *sub)
     ngx_http_request_t  *r = sub->request;
 
     if (sub->pending != nullptr) {
+        /* found at once: the wake-up rounds count the others */
+        ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
         return ngx_push_poll_reply(sub, sub->pending_index, sub->pending);
     }
 

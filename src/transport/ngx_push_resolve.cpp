@@ -33,6 +33,38 @@ ngx_push_sub_leave(ngx_push_sub_t *sub)
     for (i = 0; i < n; i++) {
         ngx_push_store_unsubscribe_locked(sub->zone, recs[i], 1);
     }
+
+    ngx_push_sub_count_locked(sub, -1);
+}
+
+
+/* The stats' subscribers by worker and transport; a slot reaped since
+ * (its worker is exiting) has no count to give back. */
+void
+ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta)
+{
+    ngx_int_t         slot = ngx_push_ipc_slot();
+    uint32_t         *n;
+    ngx_push_slot_t  *s;
+
+    if (slot < 0) {
+        return;
+    }
+
+    s = &sub->zone->sh->slots[slot];
+    if (s->pid != ngx_pid) {
+        return;
+    }
+
+    n = &s->subscribers[__builtin_ctz(
+                            static_cast<unsigned>(sub->transport->flag))];
+
+    if (delta > 0) {
+        (*n)++;
+
+    } else if (*n > 0) {
+        (*n)--;
+    }
 }
 
 
@@ -65,8 +97,10 @@ ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t last)
  * message to send, and if there is none and the transport waits, joins the
  * channels so that no message can slip between looking and waiting. */
 ngx_int_t
-ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
+ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
+    const char **reason)
 {
+    ngx_int_t            rc = NGX_ERROR;
     ngx_uint_t           i, slot;
     uint64_t             seq, last;
     ngx_push_msg_t      *m;
@@ -74,9 +108,11 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
     ngx_push_lmsg_t    **last_msg;
     ngx_push_local_t    *local;
     ngx_push_zone_t     *zone = sub->zone;
-    ngx_push_channel_t  *ch[push::max_channels];
+    ngx_push_channel_t  *ch[push::max_channels] = {};
     ngx_http_request_t  *r = sub->request;
     ngx_push_shm_lock    lock(zone->shpool);
+
+    *reason = "out of memory";
 
     if (have_cursor && sub->cursor.epoch != zone->sh->epoch) {
         /* ids of another life of the zone: start over, say so */
@@ -94,6 +130,14 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
         ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
 
         if (ch[i] == nullptr && sub->transport->registers) {
+            if (sub->conf->max_channels
+                && zone->sh->nchannels >= sub->conf->max_channels)
+            {
+                *reason = "too many channels (push_max_channels)";
+                rc = NGX_HTTP_TOO_MANY_REQUESTS;
+                goto failed;
+            }
+
             ch[i] = ngx_push_store_create_locked(zone, &sub->channels[i],
                                                  sub->conf->message_buffer,
                                                  sub->conf->message_ttl);
@@ -166,6 +210,17 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
         goto done;
     }
 
+    if (sub->conf->max_subscribers) {
+        for (i = 0; i < sub->nchannels; i++) {
+            if (ch[i]->subscribers >= sub->conf->max_subscribers) {
+                *reason = "channel has too many subscribers "
+                          "(push_max_subscribers_per_channel)";
+                rc = NGX_HTTP_TOO_MANY_REQUESTS;
+                goto failed;
+            }
+        }
+    }
+
     slot = static_cast<ngx_uint_t>(ngx_push_ipc_slot());
 
     for (i = 0; i < sub->nchannels; i++) {
@@ -190,6 +245,8 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor)
         sub->joined = 1;
     }
 
+    ngx_push_sub_count_locked(sub, 1);
+
 done:
 
     for (i = 0; i < sub->nchannels; i++) {
@@ -204,6 +261,7 @@ no_memory:
 
     ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                   "push: zone is full, subscriber refused");
+    *reason = "push zone is full";
 
 failed:
 
@@ -221,7 +279,7 @@ failed:
 
     sub->joined = 0;
 
-    return NGX_ERROR;
+    return rc;
 }
 
 

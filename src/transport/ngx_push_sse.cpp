@@ -69,6 +69,7 @@ ngx_push_sse_gap(ngx_push_sub_t *sub)
     sub->gap = 0;
     sub->gap_unknown = 0;
     sub->missed = 0;
+    ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
 
     return ngx_push_out_send(sub, out, nullptr);
 }

@@ -1,5 +1,6 @@
 /* Subscriber requests: transport choice, cursors, joining channels. */
 #include "ngx_push_subscriber.h"
+#include "push_token.h"
 #include "ngx_push_out.h"
 #include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
@@ -393,6 +394,52 @@ ngx_push_cors(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf)
 }
 
 
+/* A signed subscriber URL: the token must grant every channel of the
+ * subscription, and not have expired. */
+static ngx_int_t
+ngx_push_check_token(ngx_http_request_t *r, ngx_push_sub_t *sub,
+    const char **reason)
+{
+    ngx_str_t                 secret, token;
+    ngx_uint_t                i;
+    push::token_status        st;
+    std::string_view          ids[push::max_channels];
+
+    if (ngx_http_complex_value(r, sub->conf->sub_secret, &secret) != NGX_OK
+        || ngx_http_complex_value(r, sub->conf->sub_token, &token) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (secret.len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "push: push_subscriber_secret is empty, "
+                      "subscriber refused");
+        *reason = "no secret to check the token with";
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    if (token.len == 0) {
+        *reason = "a token is required";
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    for (i = 0; i < sub->nchannels; i++) {
+        ids[i] = ngx_push_sv(sub->channels[i]);
+    }
+
+    st = push::token_check(ngx_push_sv(secret), ngx_push_sv(token),
+                           ngx_time(), ids, sub->nchannels);
+
+    if (st != push::token_status::ok) {
+        *reason = push::token_status_text(st);
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_push_subscriber_handler(ngx_http_request_t *r)
 {
@@ -451,6 +498,14 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
         return ngx_push_reject(r, rc, reason);
     }
 
+    if (plcf->sub_secret != nullptr) {
+        rc = ngx_push_check_token(r, sub, &reason);
+        if (rc != NGX_OK) {
+            return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                   : ngx_push_reject(r, rc, reason);
+        }
+    }
+
     if (tr->check != nullptr) {
         rc = tr->check(sub, &reason);
         if (rc != 0) {
@@ -498,9 +553,11 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
     cln->handler = ngx_push_sub_cleanup;
     cln->data = sub;
 
-    if (ngx_push_sub_resolve(sub, have_cursor) != NGX_OK) {
-        return ngx_push_reject(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "push zone is full");
+    rc = ngx_push_sub_resolve(sub, have_cursor, &reason);
+    if (rc != NGX_OK) {
+        return ngx_push_reject(r, rc == NGX_ERROR
+                                  ? NGX_HTTP_SERVICE_UNAVAILABLE : rc,
+                               reason);
     }
 
     return tr->start(sub);
@@ -553,6 +610,7 @@ ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub)
         sub->gap = 0;
         sub->gap_unknown = 0;
         sub->missed = 0;
+        ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
     }
 
     return NGX_OK;

@@ -83,7 +83,9 @@ char *ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_push_sub_leave(ngx_push_sub_t *sub);
-ngx_int_t ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor);
+void ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta);
+ngx_int_t ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
+    const char **reason);
 ngx_int_t ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub);
 ngx_push_lmsg_t *ngx_push_sub_backlog_next(ngx_push_sub_t *sub,
     ngx_uint_t *index);

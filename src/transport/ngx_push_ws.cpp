@@ -487,6 +487,7 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
         sub->gap = 0;
         sub->gap_unknown = 0;
         sub->missed = 0;
+        ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
 
         rc = ngx_push_out_send(sub, out, nullptr);
         if (rc != NGX_OK) {

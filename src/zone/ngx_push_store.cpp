@@ -247,6 +247,10 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     ch = ngx_push_store_find_locked(zone, &in->channel);
 
     if (ch == nullptr) {
+        if (in->max_channels && sh->nchannels >= in->max_channels) {
+            return ngx_push_store_rc::limited;
+        }
+
         ch = ngx_push_store_create_locked(zone, &in->channel,
                                           in->max_messages, in->ttl);
         if (ch == nullptr) {

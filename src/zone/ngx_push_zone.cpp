@@ -180,6 +180,14 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
     if (ozone) {
         /* a reload: the old zone and everything in it carry on */
+        if (ozone->sh->layout != NGX_PUSH_LAYOUT) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "push_zone \"%V\" was made by another build of "
+                          "the module: restart nginx to load this one",
+                          &shm_zone->shm.name);
+            return NGX_ERROR;
+        }
+
         zone->sh = ozone->sh;
         zone->shpool = ozone->shpool;
         return NGX_OK;
@@ -200,6 +208,8 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     if (sh == nullptr) {
         return NGX_ERROR;
     }
+
+    sh->layout = NGX_PUSH_LAYOUT;
 
     /* Random, so that ids from a previous life of the zone never pass for
      * ids of this one. */
@@ -377,4 +387,5 @@ ngx_push_slot_reap_locked(ngx_push_zone_t *zone, ngx_uint_t n)
     ngx_queue_init(&slot->dirty);
     slot->pid = 0;
     slot->signalled = 0;
+    ngx_memzero(slot->subscribers, sizeof(slot->subscribers));
 }

@@ -65,16 +65,24 @@ struct ngx_push_rec_t {
 
 
 /* A worker process: what it subscribes to and what it must look at. */
+#define NGX_PUSH_TRANSPORTS  5          /* poll ... websocket, as bits */
+
 struct ngx_push_slot_t {
     ngx_pid_t            pid;          /* 0: free */
     uint32_t             signalled;    /* a wake-up is on its way */
     ngx_queue_t          recs;
     ngx_queue_t          dirty;
+    uint32_t             subscribers[NGX_PUSH_TRANSPORTS];  /* waiting */
 };
 
 
+/* Counters: monotonic, kept across reloads.  Those a worker bumps while
+ * delivering, without the lock, change with ngx_push_stats_add(). */
 struct ngx_push_stats_t {
     uint64_t             published;
+    uint64_t             delivered;    /* messages sent to subscribers */
+    uint64_t             slow_closed;  /* over push_subscriber_pending_max */
+    uint64_t             gaps;         /* gap notices sent */
     uint64_t             evicted;      /* messages dropped for room */
     uint64_t             expired;      /* messages dropped by age */
     uint64_t             refused;      /* publishes answered 507 */
@@ -82,7 +90,13 @@ struct ngx_push_stats_t {
 };
 
 
+/* Changes whenever the shared structures do: a reload that loads another
+ * build of the module must not reuse a zone laid out differently. */
+#define NGX_PUSH_LAYOUT  (0x70757368u ^ (uint32_t) sizeof(ngx_push_shctx_t) \
+                          ^ ((uint32_t) sizeof(ngx_push_channel_t) << 16))
+
 struct ngx_push_shctx_t {
+    uint32_t             layout;       /* NGX_PUSH_LAYOUT */
     uint32_t             epoch;
     uint32_t             nchannels;
     uint64_t             nmessages;
@@ -110,6 +124,13 @@ static_assert(std::is_standard_layout<ngx_push_rec_t>::value
               "shared memory holds plain data only");
 
 
+static inline void
+ngx_push_stats_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+
 /* Per cycle: shm_zone->data. */
 struct ngx_push_zone_t {
     ngx_push_shctx_t    *sh;
@@ -126,6 +147,7 @@ struct ngx_push_publish_t {
     ngx_str_t            data;
     ngx_uint_t           max_messages;
     time_t               ttl;
+    ngx_uint_t           max_channels; /* for a new channel; 0: unlimited */
 };
 
 
@@ -150,7 +172,8 @@ enum class ngx_push_store_rc {
     ok,
     not_found,
     no_memory,
-    too_large
+    too_large,
+    limited        /* push_max_channels */
 };
 
 
