@@ -136,15 +136,19 @@ run_suites() {
     TEST_NGINX_BINARY="$bin" \
     TEST_NGINX_LOAD_MODULES="$BUILD/ngx_push_module.so" \
         prove -I t/lib "${files[@]}" || rc=$?
-    if [ -n "$reports" ]; then
-        if ls "$reports"/* >/dev/null 2>&1 \
-            && grep -l 'ERROR\|runtime error' "$reports"/* >/dev/null; then
-            grep -h -A30 'ERROR\|runtime error' "$reports"/* | head -80
-            say "sanitizer reports in $reports"
-            rc=1
-        fi
-    fi
+    [ -z "$reports" ] || sanitizer_clean "$reports" || rc=1
     return $rc
+}
+
+
+# Fails, showing them, when the sanitized nginx left reports in $1.
+sanitizer_clean() {
+    if ls "$1"/* >/dev/null 2>&1 \
+        && grep -l 'ERROR\|runtime error' "$1"/* >/dev/null; then
+        grep -h -A30 'ERROR\|runtime error' "$1"/* | head -80
+        say "sanitizer reports in $1"
+        return 1
+    fi
 }
 
 
@@ -156,11 +160,8 @@ run_e2e() {
     [ "${SANITIZE:-0}" = 1 ] && bin="$BUILD/nginx-sanitized"
     NGINX_BIN="$bin" E2E_OUT="$BUILD/e2e" \
         bash t/e2e/run.sh "$BUILD/ngx_push_module.so" || rc=$?
-    if [ "${SANITIZE:-0}" = 1 ] && ls "$reports"/* >/dev/null 2>&1 \
-        && grep -l 'ERROR\|runtime error' "$reports"/* >/dev/null; then
-        grep -h -A30 'ERROR\|runtime error' "$reports"/* | head -80
-        say "sanitizer reports in $reports"
-        rc=1
+    if [ "${SANITIZE:-0}" = 1 ]; then
+        sanitizer_clean "$reports" || rc=1
     fi
     return $rc
 }

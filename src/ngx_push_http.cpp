@@ -72,6 +72,24 @@ ngx_push_reject(ngx_http_request_t *r, ngx_uint_t status, const char *reason)
 }
 
 
+/* 405 with the methods the location takes. */
+ngx_int_t
+ngx_push_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *reason)
+{
+    ngx_str_t  value;
+
+    value.data = reinterpret_cast<u_char *>(const_cast<char *>(allow));
+    value.len = ngx_strlen(allow);
+
+    if (ngx_push_add_header(r, "Allow", &value) == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_push_reject(r, NGX_HTTP_NOT_ALLOWED, reason);
+}
+
+
 /* Checks one channel id and that it is not there already. */
 static ngx_int_t
 ngx_push_check_id(ngx_push_loc_conf_t *plcf, ngx_str_t *ids, ngx_uint_t n,

@@ -10,6 +10,8 @@ ngx_int_t ngx_push_respond_text(ngx_http_request_t *r, ngx_uint_t status,
     const char *ctype, ngx_str_t *text);
 ngx_int_t ngx_push_reject(ngx_http_request_t *r, ngx_uint_t status,
     const char *reason);
+ngx_int_t ngx_push_not_allowed(ngx_http_request_t *r, const char *allow,
+    const char *reason);
 ngx_int_t ngx_push_eval_channels(ngx_http_request_t *r,
     ngx_push_loc_conf_t *plcf, ngx_str_t **ids, ngx_uint_t *n,
     const char **reason);

@@ -111,7 +111,7 @@ static ngx_int_t
 ngx_push_publisher_handler(ngx_http_request_t *r)
 {
     ngx_int_t                rc;
-    ngx_str_t               *ids, allow;
+    ngx_str_t               *ids;
     ngx_uint_t               n;
     const char              *reason;
     ngx_push_wake_t          wake;
@@ -126,12 +126,8 @@ ngx_push_publisher_handler(ngx_http_request_t *r)
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD | NGX_HTTP_POST
                        | NGX_HTTP_PUT | NGX_HTTP_DELETE)))
     {
-        ngx_str_set(&allow, "GET, HEAD, POST, PUT, DELETE");
-        if (ngx_push_add_header(r, "Allow", &allow) == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return ngx_push_reject(r, NGX_HTTP_NOT_ALLOWED,
-                               "method not allowed for the publisher");
+        return ngx_push_not_allowed(r, "GET, HEAD, POST, PUT, DELETE",
+                                    "method not allowed for the publisher");
     }
 
     rc = ngx_push_eval_channels(r, plcf, &ids, &n, &reason);

@@ -335,13 +335,8 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     ngx_push_figures_t   f;
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
-        ngx_str_t  allow = ngx_string("GET, HEAD");
-
-        if (ngx_push_add_header(r, "Allow", &allow) == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return ngx_push_reject(r, NGX_HTTP_NOT_ALLOWED,
-                               "the stats location takes GET and HEAD");
+        return ngx_push_not_allowed(r, "GET, HEAD",
+                                    "the stats location takes GET and HEAD");
     }
 
     rc = ngx_http_discard_request_body(r);

@@ -459,13 +459,8 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
-        ngx_str_t  allow = ngx_string("GET, HEAD");
-
-        if (ngx_push_add_header(r, "Allow", &allow) == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return ngx_push_reject(r, NGX_HTTP_NOT_ALLOWED,
-                               "method not allowed for subscribers");
+        return ngx_push_not_allowed(r, "GET, HEAD",
+                                    "method not allowed for subscribers");
     }
 
     rc = ngx_http_discard_request_body(r);
