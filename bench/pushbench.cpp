@@ -525,35 +525,42 @@ bench::read_sub(subscriber &s)
             continue;
         }
         if (s.state == cst::ws) {
-            pb::ws_frame f;
-            long n = pb::parse_ws_frame(s.in.data(), s.in.size(), f);
-            if (n == 0) {
-                return;
-            }
-            if (n < 0) {
-                sub_errors_++;
-                close_conn(s);
-                return;
-            }
-            if (f.opcode == 9) {
-                send(s, pb::ws_client_frame(10, f.payload));
-            } else if (f.opcode == 8) {
-                sub_closed_++;
-                close_conn(s);
-                return;
-            } else if (f.opcode == 0 || f.opcode == 1 || f.opcode == 2) {
-                if (f.fin && s.frag.empty()) {
-                    deliver(s, f.payload, "");
-                } else {
-                    s.frag.append(f.payload);
-                    if (f.fin) {
-                        deliver(s, s.frag, "");
-                        s.frag.clear();
+            /* all the frames read, then one erase: a read may bring
+             * hundreds of them */
+            size_t off = 0;
+            for (;;) {
+                pb::ws_frame f;
+                long n = pb::parse_ws_frame(s.in.data() + off,
+                                            s.in.size() - off, f);
+                if (n == 0) {
+                    break;
+                }
+                if (n < 0) {
+                    sub_errors_++;
+                    close_conn(s);
+                    return;
+                }
+                off += size_t(n);
+                if (f.opcode == 9) {
+                    send(s, pb::ws_client_frame(10, f.payload));
+                } else if (f.opcode == 8) {
+                    sub_closed_++;
+                    close_conn(s);
+                    return;
+                } else if (f.opcode == 0 || f.opcode == 1 || f.opcode == 2) {
+                    if (f.fin && s.frag.empty()) {
+                        deliver(s, f.payload, "");
+                    } else {
+                        s.frag.append(f.payload);
+                        if (f.fin) {
+                            deliver(s, s.frag, "");
+                            s.frag.clear();
+                        }
                     }
                 }
             }
-            s.in.erase(0, size_t(n));
-            continue;
+            s.in.erase(0, off);
+            return;
         }
         if (s.state != cst::body || s.in.empty()) {
             return;

@@ -182,12 +182,15 @@ ngx_push_ipc_slot(void)
 }
 
 
-/* The handler stopped early (it works in batches): run it again soon. */
+/* This worker's own wake-up, or the handler stopped early (it works in
+ * batches): run it again in the next turn of the event loop, not among the
+ * events already posted.  Pipelined publishes are posted one after the
+ * other; they are all stored first, then delivered in one round. */
 void
 ngx_push_ipc_rearm(void)
 {
     if (ngx_push_ipc.slot >= 0 && !ngx_push_ipc.local.posted) {
-        ngx_post_event(&ngx_push_ipc.local, &ngx_posted_events);
+        ngx_post_event(&ngx_push_ipc.local, &ngx_posted_next_events);
     }
 }
 
