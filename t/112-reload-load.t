@@ -44,7 +44,7 @@ sub start_client {
     my ($c, $s) = @_;
     $s ||= push_connect();
     my $cursor = "$epoch:" . ($c->{last} + 1);
-    @$c{qw(sock buf head)} = ($s, '', undef);
+    @$c{qw(sock buf head end)} = ($s, '', undef, undef);
     if ($c->{kind} eq 'ws') {
         my ($ws, $head) = push_ws_open("/sub/load?last_event_id=$cursor",
                                        [], '', $s);
