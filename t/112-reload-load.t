@@ -227,3 +227,66 @@ published=1 old_ended=8 prompt=8 proper=8 sse=2 ws=2 lp=2 old_gone=1 six=1 zero=
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 2: a subscriber whose request completes after the reload began is let go at once too
+--- config
+    location = /pid { return 200 "$pid"; }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber sse websocket longpoll stream;
+        push_channel $ch;
+    }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_set_header X-Worker $pid;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my ($runner) = @_;
+    # requests begun in the worker that does not carry this block's
+    # request; a connection in the middle of its headers is not idle, so
+    # the reload leaves it be and the request completes in an exiting worker
+    my %head = (
+        lp => "GET /sub/late HTTP/1.1\r\nHost: x\r\n",
+        sse => "GET /sub/late HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n",
+        stream => "GET /sub/late?transport=stream HTTP/1.1\r\nHost: x\r\n",
+        ws => "GET /sub/late HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              . "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+    my (%sock, $other);
+    for my $kind (sort keys %head) {
+        my $by = push_by_worker('/pid', 2);
+        ($other) = grep { $_ != $runner } keys %$by;
+        die "one worker only\n" unless $other;
+        $sock{$kind} = $by->{$other};
+        $sock{$kind}->syswrite($head{$kind});
+    }
+    sleep 0.2;
+    kill 'HUP', push_master_pid();
+    sleep 0.5;
+    my $t0 = time;
+    $sock{$_}->syswrite("\r\n") for sort keys %head;
+    my @out;
+    for my $kind (sort keys %head) {
+        my $all = push_read_until($sock{$kind}, undef, 5);
+        my $end = $kind eq 'ws' ? ($all =~ /\x88[\x02-\x7d]\x03\xe9/ ? '1001' : 'none')
+                : $kind eq 'lp' ? ($all =~ m{^HTTP/1.1 (\d+)} ? $1 : 'none')
+                : ($all =~ /\r\n0\r\n\r\n\z/ ? 'last-chunk' : 'cut');
+        push @out, "$kind=$end";
+    }
+    push @out, 'fast=' . (time - $t0 < 3 ? 1 : 0);
+    my $gone = 0;
+    for (1 .. 30) { $gone = 1, last unless kill 0, $other; sleep 0.1 }
+    return "@out old_gone=$gone";
+});
+--- request
+GET /result
+--- response_body
+lp=304 sse=last-chunk stream=last-chunk ws=1001 fast=1 old_gone=1
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]

@@ -447,7 +447,9 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
  * then the read handler): with our read handler (WebSocket has its own),
  * the subscriber is ended the way its transport ends (a long-poll's 304, a
  * stream's last chunk and footer), so that clients tell it from a network
- * failure. */
+ * failure.  A request that completes after the shutdown began missed that
+ * pass: it is ended at once the same way, else it would hold the old
+ * worker until its timeout, or for good with pings. */
 void
 ngx_push_out_watch_shutdown(ngx_push_sub_t *sub)
 {
@@ -458,6 +460,11 @@ ngx_push_out_watch_shutdown(ngx_push_sub_t *sub)
     if (sub->ws == nullptr) {
         ngx_push_out_http_read = c->read->handler;
         c->read->handler = ngx_push_out_read_event;
+    }
+
+    if (ngx_exiting) {
+        c->close = 1;
+        ngx_post_event(c->read, &ngx_posted_events);
     }
 }
 
