@@ -38,7 +38,7 @@ __DATA__
 # One client per transport and worker, driven from one select loop.  A
 # message "mK" has seq K + 1 (m0 opens the channel), so a WebSocket client,
 # whose frames carry no ids, knows its cursor too.
-our ($N, $epoch, @clients) = (150);
+our ($N, $epoch, @clients, $poll_number) = (150);
 
 sub start_client {
     my ($c, $s) = @_;
@@ -57,7 +57,9 @@ sub start_client {
     } elsif ($c->{kind} eq 'stream') {
         push_send($s, 'GET', '/sub/load?transport=stream');
     } else {
-        push_send($s, 'GET', '/sub/load', undef,
+        # numbered, so the access log tells whether nginx read it
+        $c->{n} = ++$poll_number;
+        push_send($s, 'GET', "/sub/load?n=$c->{n}", undef,
                   ["If-None-Match: \"$cursor\""]);
     }
 }
@@ -86,7 +88,13 @@ sub dechunk {
 sub feed {
     my ($c, $eof) = @_;
     if ($c->{kind} ne 'ws' && !defined $c->{head}) {
-        return $eof unless $c->{buf} =~ s/\A(.*?\r\n\r\n)//s;
+        if ($c->{buf} !~ s/\A(.*?\r\n\r\n)//s) {
+            # a poll sent again on a keep-alive connection the old worker
+            # closed before reading it: a client retries on a new one
+            $c->{end} = "unread$c->{n}"
+                if $eof && $c->{kind} eq 'lp' && $c->{buf} eq '';
+            return $eof;
+        }
         $c->{head} = $1;
         $c->{text} = '';
     }
@@ -199,9 +207,22 @@ push_verdict(sub {
     my %want = (sse => 'last-chunk', ws => 'close1001', stream => 'last-chunk',
                 lp => 'answered');
     my @old_ends = grep { $_->{worker} ne 'new' } @ended;
+    # a poll nginx never read is that keep-alive race, and no subscriber;
+    # one it read and did not answer was cut
+    my $log = do {
+        open my $fh, '<', push_servroot() . '/logs/access.log' or die $!;
+        local $/;
+        <$fh>;
+    };
+    for my $e (@old_ends) {
+        next unless $e->{end} =~ /^unread(\d+)$/;
+        $e->{end} = $log =~ /[?&]n=$1 / ? 'cut' : 'answered-before';
+    }
     my $prompt = grep { $_->{after} >= 0 && $_->{after} < 3 } @old_ends;
     my $proper = grep { index($_->{end}, $want{$_->{kind}}) == 0 } @old_ends;
     push @out, "old_ended=" . scalar(@old_ends) . " prompt=$prompt proper=$proper";
+    push @out, map { "($_->{kind}:$_->{end})" }
+               grep { index($_->{end}, $want{$_->{kind}}) != 0 } @old_ends;
     for my $kind (qw(sse ws lp)) {
         my $exact = grep { $_->{kind} eq $kind
                            && join(',', @{ $_->{got} }) eq join(',', 1 .. $N)
