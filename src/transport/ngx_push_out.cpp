@@ -436,20 +436,38 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     }
 
     if (r == r->main && r->http_version < NGX_HTTP_VERSION_20) {
-        /* a worker that shuts down closes idle connections at once: with
-         * our read handler, a stream is ended properly then (last chunk,
-         * footer), so that clients tell it from a network failure */
-        r->connection->idle = 1;
-
-        if (sub->transport->streams && sub->ws == nullptr) {
-            ngx_push_out_http_read = r->connection->read->handler;
-            r->connection->read->handler = ngx_push_out_read_event;
-        }
+        ngx_push_out_watch_shutdown(sub);
     }
 
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+/* A worker that shuts down closes idle connections at once (c->close,
+ * then the read handler): with our read handler (WebSocket has its own),
+ * the subscriber is ended the way its transport ends (a long-poll's 304, a
+ * stream's last chunk and footer), so that clients tell it from a network
+ * failure.  A request that completes after the shutdown began missed that
+ * pass: it is ended at once the same way, else it would hold the old
+ * worker until its timeout, or for good with pings. */
+void
+ngx_push_out_watch_shutdown(ngx_push_sub_t *sub)
+{
+    ngx_connection_t  *c = sub->request->connection;
+
+    c->idle = 1;
+
+    if (sub->ws == nullptr) {
+        ngx_push_out_http_read = c->read->handler;
+        c->read->handler = ngx_push_out_read_event;
+    }
+
+    if (ngx_exiting) {
+        c->close = 1;
+        ngx_post_event(c->read, &ngx_posted_events);
+    }
 }
 
 

@@ -1,6 +1,7 @@
 /* Short polling and long polling: one message per response. */
 #include "ngx_push_subscriber.h"
 #include "ngx_push_http.h"
+#include "ngx_push_out.h"
 
 
 /* Answers with msg (200) or, when msg is null, 304 Not Modified; either
@@ -188,12 +189,12 @@ ngx_push_longpoll_start(ngx_push_sub_t *sub)
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_http_request_empty_handler;
 
-    /* a worker that shuts down closes idle connections at once: let it
-     * close this one rather than wait for the timeout */
+    /* a worker that shuts down answers it at once (304, no keep-alive)
+     * rather than wait for the timeout */
     if (r->connection->fd != static_cast<ngx_socket_t>(-1)
         && r == r->main && r->http_version < NGX_HTTP_VERSION_20)
     {
-        r->connection->idle = 1;
+        ngx_push_out_watch_shutdown(sub);
     }
 
     r->main->count++;

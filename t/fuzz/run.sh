@@ -32,10 +32,30 @@ for target in t/fuzz/fuzz_*.cpp; do
             printf '"0badcafe:1,0,18446744073709551615"' \
                 > "$out/corpus/$name/many"
             ;;
+        fuzz_channel_id)
+            printf '\x00\xffroom.1 room-2 caf\xc3\xa9' > "$out/corpus/$name/list"
+            printf '\x00\x05a\x01b' > "$out/corpus/$name/control"
+            ;;
+        fuzz_sse)
+            printf '\x0a\x07'"0badcafe:3myEventline1\r\nline2\rx\n" \
+                > "$out/corpus/$name/event"
+            printf '\x14\x00'"W/\"0badcafe:1,2\" : a" > "$out/corpus/$name/etag"
+            ;;
+        fuzz_handshake)
+            printf 'dGhlIHNhbXBsZSBub25jZQ==' > "$out/corpus/$name/rfc"
+            ;;
+        fuzz_utf8)
+            printf '\x02caf\xc3\xa9 \xf0\x9f\x98\x80' > "$out/corpus/$name/text"
+            printf '\x01\xed\xa0\x80' > "$out/corpus/$name/surrogate"
+            ;;
     esac
     echo "fuzz: $name for ${seconds}s"
+    # t/fuzz/regress/<target>/ keeps inputs that once failed: replayed
+    # every run, never written to
+    regress=""
+    [ -d "t/fuzz/regress/$name" ] && regress="$PWD/t/fuzz/regress/$name"
     (cd "$out" && "./$name" -max_total_time="$seconds" -print_final_stats=1 \
-        "corpus/$name" 2>&1 | grep -E '^(#|Done|stat::|==|SUMMARY)' | tail -8) \
+        "corpus/$name" $regress 2>&1 | grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|Done|stat::|==|SUMMARY)' | tail -8) \
         || rc=1
     if ls "$out"/crash-* "$out"/leak-* >/dev/null 2>&1; then
         echo "fuzz: $name found a crash: $(ls "$out"/crash-* "$out"/leak-*)"

@@ -31,7 +31,7 @@ sub push_connect {
         return $s if $s;
         sleep 0.02;
     }
-    die "cannot connect to 127.0.0.1:" . port() . "\n";
+    die "cannot connect to 127.0.0.1:" . port() . ": $!\n";
 }
 
 # Writes one request; headers is an arrayref of "Name: value" strings.

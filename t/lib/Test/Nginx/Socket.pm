@@ -23,6 +23,7 @@ our $VERSION = '0.01';
 our $RepeatEach = 1;
 our $MasterProcessEnabled = 'off';
 our $Workers = 1;
+our $WorkerConnections = 64;
 our $LogLevel = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
 our $ServerPort = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT}
                   || 1984;
@@ -42,7 +43,8 @@ $ENV{TEST_NGINX_SERVROOT} = $ServRoot;
 $ENV{TEST_NGINX_HTML_DIR} = "$ServRoot/html";
 
 my @Functions = qw(
-    run_tests repeat_each master_on master_off workers log_level
+    run_tests repeat_each master_on master_off workers worker_connections
+    log_level
     no_shuffle no_long_string no_root_location server_port html_dir
     server_name env_to_nginx add_block_preprocessor bail_out
 );
@@ -71,6 +73,10 @@ sub repeat_each { $RepeatEach = shift if @_; return $RepeatEach }
 sub master_on { $MasterProcessEnabled = 'on' }
 sub master_off { $MasterProcessEnabled = 'off' }
 sub workers { $Workers = shift }
+sub worker_connections {
+    $WorkerConnections = shift if @_;
+    return $WorkerConnections;
+}
 sub log_level { $LogLevel = shift }
 sub no_shuffle { }
 sub no_long_string { }
@@ -176,7 +182,7 @@ $config
 
 events {
     accept_mutex off;
-    worker_connections 64;
+    worker_connections $WorkerConnections;
 }
 END
     close $fh;
