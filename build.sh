@@ -31,7 +31,7 @@ as_root() {
 
 # Debian packages the build and the tests need.
 DEPS_BUILD="nginx-light nginx-dev libssl-dev g++ make dpkg-dev"
-DEPS_TEST="libcmocka-dev libtest-base-perl curl chromium"
+DEPS_TEST="libcmocka-dev libtest-base-perl curl chromium gdb"
 DEPS_BENCH="libnginx-mod-nchan"
 
 apt_updated=0
@@ -201,6 +201,17 @@ cmd_test() {
             say "$name FAILED"
         fi
     done
+    # CI has the time for the whole suite again against the sanitized
+    # module (about five minutes more)
+    if [ "${CI:-}" = true ] && [ "${SANITIZE:-0}" != 1 ]; then
+        say "running everything again with SANITIZE=1"
+        if SANITIZE=1 "$ROOT/build.sh" test; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            say "sanitized run FAILED"
+        fi
+    fi
     echo "test groups: $passed passed, $failed failed"
     [ $failed = 0 ]
 }

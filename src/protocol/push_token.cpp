@@ -120,7 +120,10 @@ granted(std::string_view grants, std::string_view channel) noexcept
         size_t comma = grants.find(',');
         std::string_view g = grants.substr(0, comma);
 
-        if (!g.empty() && g.back() == '*') {
+        if (g.empty()) {
+            /* "a,,b" or a trailing comma: an empty grant grants nothing */
+
+        } else if (g.back() == '*') {
             g.remove_suffix(1);
             if (channel.size() >= g.size()
                 && channel.compare(0, g.size(), g) == 0)

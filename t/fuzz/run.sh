@@ -44,6 +44,11 @@ for target in t/fuzz/fuzz_*.cpp; do
         fuzz_handshake)
             printf 'dGhlIHNhbXBsZSBub25jZQ==' > "$out/corpus/$name/rfc"
             ;;
+        fuzz_token)
+            printf '\x04news1893456000:news,user.42.*' > "$out/corpus/$name/grant"
+            printf '\x00MTg5MzQ1NjAwMDpuZXdz.5VZ7PP88_DBvIExmC1ikAZ5jswzE5dhfEcyhyOZZzZc' \
+                > "$out/corpus/$name/token"
+            ;;
         fuzz_utf8)
             printf '\x02caf\xc3\xa9 \xf0\x9f\x98\x80' > "$out/corpus/$name/text"
             printf '\x01\xed\xa0\x80' > "$out/corpus/$name/surrogate"
