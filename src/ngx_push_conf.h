@@ -65,4 +65,11 @@ struct ngx_push_loc_conf_t {
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
 };
 
+/* ngx_push_conf.cpp: setters shared by the directive table. */
+char *ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_push_num_or_unlimited(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_push_str_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_http_complex_value_t *ngx_push_default_token(ngx_conf_t *cf);
+
 #endif /* NGX_PUSH_CONF_H_INCLUDED */
