@@ -255,3 +255,37 @@ GET /result
 ^publish 201 \{"channel":"live","messages":1,"subscribers":1,"last_message_id":"[0-9a-f]{8}:1"\}\nsubscriber 200 hi\n\z
 --- no_error_log
 [error]
+
+
+
+=== TEST 15: messages published just before a DELETE still reach the subscribers
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ { push_subscriber sse; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    my $sse = push_connect();
+    push_send($sse, 'GET', '/sub/last', undef, ['Accept: text/event-stream']);
+    push_wait_subscribers('/pub/last', 1) or die "never subscribed\n";
+    # pipelined: the worker stores both, then the delete, before it runs
+    # a delivery round
+    my $p = push_connect();
+    $p->syswrite("POST /pub/last HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nm1"
+                 . "POST /pub/last HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nm2"
+                 . "DELETE /pub/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    my $all = push_read_until($sse, qr/event: deleted/, 5);
+    my @got = $all =~ /^(data: \S+|event: \w+)$/mg;
+    push_report('/pub/result', join(' ', @got));
+});
+--- request
+GET /result
+--- response_body
+data: m1 data: m2 event: deleted
+--- timeout: 10
+--- no_error_log
+[error]

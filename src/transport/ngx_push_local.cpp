@@ -198,18 +198,6 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
 
     local->busy++;
 
-    if (local->deleted) {
-        for (q = ngx_queue_head(&local->links);
-             q != ngx_queue_sentinel(&local->links);
-             q = next)
-        {
-            next = ngx_queue_next(q);
-            link = ngx_queue_data(q, ngx_push_link_t, queue);
-            sub = link->sub;
-            sub->transport->close(sub, ngx_push_close_e::deleted);
-        }
-    }
-
     for (msg = rd->msgs; msg; msg = nmsg) {
         nmsg = msg->next;
 
@@ -230,6 +218,19 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
         }
 
         ngx_push_lmsg_release(msg);
+    }
+
+    /* a deleted channel's last messages first, then its end */
+    if (local->deleted) {
+        for (q = ngx_queue_head(&local->links);
+             q != ngx_queue_sentinel(&local->links);
+             q = next)
+        {
+            next = ngx_queue_next(q);
+            link = ngx_queue_data(q, ngx_push_link_t, queue);
+            sub = link->sub;
+            sub->transport->close(sub, ngx_push_close_e::deleted);
+        }
     }
 
     local->busy--;
@@ -288,10 +289,6 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
 
             if (rec->channel->deleted) {
                 local->deleted = 1;
-                round[nround].local = local;
-                round[nround].msgs = nullptr;
-                nround++;
-                continue;
             }
 
             round[nround].local = local;
@@ -317,7 +314,7 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
                 local->seq = m->seq;
             }
 
-            if (round[nround].msgs != nullptr) {
+            if (round[nround].msgs != nullptr || local->deleted) {
                 nround++;
             }
         }

@@ -353,14 +353,11 @@ ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
         return ngx_push_store_rc::ok;
     }
 
+    /* out of reach of new publishers and subscribers; its messages stay
+     * until its last subscriber is gone, so that a worker that has not read
+     * them yet still delivers them before it ends its subscribers */
     ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
     ch->deleted = 1;
-
-    while (!ngx_queue_empty(&ch->messages)) {
-        ngx_push_store_drop_message_locked(zone,
-            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
-                           queue));
-    }
 
     *wake = ngx_push_store_mark_locked(zone, ch);
 
