@@ -80,8 +80,6 @@ char *ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 void ngx_push_sub_leave(ngx_push_sub_t *sub);
 void ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta);
 ngx_int_t ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
