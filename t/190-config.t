@@ -187,10 +187,10 @@ Vary: Origin
         push_channel $ch;
         limit_except GET { deny all; }
     }
---- request eval
-["POST /pub/b\nm1", "GET /pub/b"]
---- error_code eval
-[403, 404]
+--- request
+POST /pub/b
+m1
+--- error_code: 403
 --- error_log
 access forbidden by rule
 
