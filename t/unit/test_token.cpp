@@ -205,6 +205,11 @@ test_escaped_grants(void **)
     /* an escaped star, then a real one: every channel starting "x*" */
     assert_int_equal(grant("x\\**", "x*y"), ok);
     assert_int_equal(grant("x\\**", "xy"), no);
+    /* a prefix grant before others in the list, escaped or not */
+    assert_int_equal(grant("x*,b", "xy"), ok);
+    assert_int_equal(grant("x\\*,b", "xy"), no);
+    assert_int_equal(grant("x\\*,b", "x*"), ok);
+    assert_int_equal(grant("x\\**,b", "x*y"), ok);
 
     /* a comma inside a channel id */
     assert_int_equal(grant("a\\,b", "a,b"), ok);
