@@ -154,7 +154,29 @@ Vary: Origin
 
 
 
-=== TEST 8: limit_except protects a publisher: allowed methods still publish and delete
+=== TEST 8: an if block with its own proxy_pass still proxies, the rest still subscribes
+--- config
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber poll;
+        push_channel $ch;
+        if ($arg_p) {
+            rewrite ^ /other break;
+            proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT;
+        }
+    }
+    location = /other { return 200 "proxied\n"; }
+--- request eval
+["GET /sub/a?p=1", "GET /sub/a"]
+--- error_code eval
+[200, 304]
+--- response_body eval
+["proxied\n", ""]
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: limit_except protects a publisher: allowed methods still publish and delete
 --- config
     location ~ ^/pub/(?<ch>\w+)$ {
         push_publisher;
@@ -180,7 +202,7 @@ Vary: Origin
 
 
 
-=== TEST 9: limit_except still denies what it denies
+=== TEST 10: limit_except still denies what it denies
 --- config
     location ~ ^/pub/(?<ch>\w+)$ {
         push_publisher;
@@ -196,7 +218,7 @@ access forbidden by rule
 
 
 
-=== TEST 10: push_subscriber_secret off turns an inherited secret off
+=== TEST 11: push_subscriber_secret off turns an inherited secret off
 --- config
     push_subscriber_secret s3cret;
     location ~ ^/open/(?<ch>\w+)$ {
@@ -216,7 +238,7 @@ access forbidden by rule
 
 
 
-=== TEST 11: push_subscriber and proxy_pass in one location are refused
+=== TEST 12: push_subscriber and proxy_pass in one location are refused
 --- config
     location = /sub {
         push_subscriber;
@@ -229,7 +251,7 @@ push_subscriber cannot share a location with another content handler
 
 
 
-=== TEST 12: proxy_pass then push_subscriber is refused as well
+=== TEST 13: proxy_pass then push_subscriber is refused as well
 --- config
     location = /sub {
         proxy_pass http://127.0.0.1:9;
@@ -242,7 +264,7 @@ push_subscriber cannot share a location with another content handler
 
 
 
-=== TEST 13: push_subscriber and push_stats in one location are refused
+=== TEST 14: push_subscriber and push_stats in one location are refused
 --- config
     location = /x { push_subscriber; push_channel a; push_stats; }
 --- must_die
@@ -251,7 +273,7 @@ push_subscriber and push_stats cannot share a location
 
 
 
-=== TEST 14: push_stats and push_publisher in one location are refused
+=== TEST 15: push_stats and push_publisher in one location are refused
 --- config
     location = /x { push_stats; push_publisher; push_channel a; }
 --- must_die
@@ -260,7 +282,7 @@ push_stats and push_publisher cannot share a location
 
 
 
-=== TEST 15: push_publisher and push_stats in one location are refused
+=== TEST 16: push_publisher and push_stats in one location are refused
 --- config
     location = /x { push_publisher; push_channel a; push_stats; }
 --- must_die
@@ -269,7 +291,7 @@ push_publisher and push_stats cannot share a location
 
 
 
-=== TEST 16: push_subscriber_pending_max 0 is refused
+=== TEST 17: push_subscriber_pending_max 0 is refused
 --- config
     location = /sub { push_subscriber; push_channel a; push_subscriber_pending_max 0; }
 --- must_die
@@ -278,7 +300,7 @@ push_subscriber_pending_max must be more than 0
 
 
 
-=== TEST 17: push_websocket_timeout 0 is refused
+=== TEST 18: push_websocket_timeout 0 is refused
 --- config
     location = /sub { push_subscriber; push_channel a; push_websocket_timeout 0; }
 --- must_die
