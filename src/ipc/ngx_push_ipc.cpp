@@ -36,7 +36,8 @@ struct ngx_push_ipc_t {
     ngx_event_t               retry;     /* taking a slot again */
     ngx_push_ipc_handler_pt   handler;
     time_t                    refused_logged;
-    unsigned                  warned:1;  /* "no slot" was logged */
+    unsigned                  warned:1;  /* why it has no slot was
+                                          * logged at warn */
 };
 
 
@@ -180,6 +181,7 @@ static ngx_socket_t
 ngx_push_ipc_bind(ngx_uint_t slot, ngx_log_t *log)
 {
     int                 on = 1;
+    ngx_uint_t          level;
     ngx_err_t           err;
     ngx_uint_t          i;
     ngx_socket_t        s;
@@ -187,16 +189,19 @@ ngx_push_ipc_bind(ngx_uint_t slot, ngx_log_t *log)
     struct sockaddr_un  sun;
     ngx_push_zone_t    *zone = ngx_push_ipc.zone;
 
+    /* retried every second: said once at warn, then at info */
+    level = ngx_push_ipc.warned ? NGX_LOG_INFO : NGX_LOG_WARN;
+
     for (i = 0; i < NGX_PUSH_IPC_BINDS; i++) {
         s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s == -1) {
-            ngx_log_error(NGX_LOG_WARN, log, ngx_socket_errno,
+            ngx_log_error(level, log, ngx_socket_errno,
                           "push: socket() for wake-ups failed");
             return -1;
         }
 
         if (setsockopt(s, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1) {
-            ngx_log_error(NGX_LOG_WARN, log, ngx_socket_errno,
+            ngx_log_error(level, log, ngx_socket_errno,
                           "push: setsockopt(SO_PASSCRED) failed");
             ngx_close_socket(s);
             return -1;
@@ -219,7 +224,7 @@ ngx_push_ipc_bind(ngx_uint_t slot, ngx_log_t *log)
         err = ngx_socket_errno;
         ngx_close_socket(s);
 
-        ngx_log_error(NGX_LOG_WARN, log, err,
+        ngx_log_error(level, log, err,
                       "push: bind() of the wake-up socket failed");
 
         if (err != NGX_EADDRINUSE) {
@@ -267,6 +272,7 @@ ngx_push_ipc_take_slot(ngx_log_t *log)
 
     s = ngx_push_ipc_bind(static_cast<ngx_uint_t>(slot), log);
     if (s == -1) {
+        ngx_push_ipc.warned = 1;
         ngx_push_slot_release(zone, slot);
         ngx_push_ipc_arm_retry();
         return;
