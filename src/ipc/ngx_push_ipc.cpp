@@ -26,6 +26,9 @@
 /* Names tried at once before waiting for the retry timer. */
 #define NGX_PUSH_IPC_BINDS  4
 
+/* Datagrams read in one go. */
+#define NGX_PUSH_IPC_READS  256
+
 
 struct ngx_push_ipc_t {
     ngx_push_zone_t          *zone;
@@ -111,7 +114,7 @@ ngx_push_ipc_read_handler(ngx_event_t *rev)
 {
     u_char             buf[64];
     ssize_t            n;
-    ngx_uint_t         wake = 0, refused = 0;
+    ngx_uint_t         i, wake = 0, refused = 0;
     struct iovec       iov;
     struct msghdr      msg;
     struct ucred       from, bad = {};
@@ -121,7 +124,8 @@ ngx_push_ipc_read_handler(ngx_event_t *rev)
         u_char          space[CMSG_SPACE(sizeof(struct ucred))];
     } ctl;
 
-    for ( ;; ) {
+    /* bounded: one who sends without pause must not hold the worker */
+    for (i = 0; i < NGX_PUSH_IPC_READS; i++) {
         iov.iov_base = buf;
         iov.iov_len = sizeof(buf);
         ngx_memzero(&msg, sizeof(struct msghdr));
@@ -157,7 +161,13 @@ ngx_push_ipc_read_handler(ngx_event_t *rev)
                       static_cast<int>(bad.uid), refused);
     }
 
-    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
+    if (i == NGX_PUSH_IPC_READS) {
+        /* more may wait: read on in the next turn of the event loop */
+        if (!rev->posted) {
+            ngx_post_event(rev, &ngx_posted_next_events);
+        }
+
+    } else if (ngx_handle_read_event(rev, 0) != NGX_OK) {
         ngx_log_error(NGX_LOG_WARN, c->log, 0,
                       "push: cannot rearm the wake-up socket");
     }
