@@ -39,6 +39,13 @@ struct ngx_push_transport_t {
 };
 
 
+/* One subscriber: lives in its request's pool and is freed with it.  Who
+ * ends it: its transport (answered, closed, slow, deleted, shut down) or
+ * its client (a pool cleanup); either way ngx_push_sub_leave unlinks it
+ * from every channel first.  Any transport callback (deliver, close, ping)
+ * may end the subscriber it was given, and only that one: its caller does
+ * not touch it, nor its links, afterwards (see ngx_push_local_t for what a
+ * wake-up round pins). */
 struct ngx_push_sub_t {
     ngx_http_request_t          *request;
     const ngx_push_transport_t  *transport;
