@@ -19,12 +19,13 @@ struct ngx_push_ipc_t {
     ngx_connection_t         *conn;
     ngx_event_t               local;     /* a wake-up of this very worker */
     ngx_push_ipc_handler_pt   handler;
+    ngx_push_ipc_exiting_pt   exiting;
 };
 
 
 /* Plain data: one per worker process. */
 static ngx_push_ipc_t  ngx_push_ipc = { nullptr, -1, nullptr, {},
-                                        nullptr };
+                                        nullptr, nullptr };
 
 
 static socklen_t
@@ -64,6 +65,13 @@ ngx_push_ipc_read_handler(ngx_event_t *rev)
     ssize_t            n;
     ngx_connection_t  *c = static_cast<ngx_connection_t *>(rev->data);
 
+    if (c->close) {
+        /* the worker shuts down: see ngx_push_ipc_init_worker */
+        c->close = 0;
+        ngx_push_ipc.exiting();
+        return;
+    }
+
     for ( ;; ) {
         n = recv(c->fd, buf, sizeof(buf), 0);
 
@@ -94,7 +102,7 @@ ngx_push_ipc_local_handler(ngx_event_t *ev)
 
 ngx_int_t
 ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
-    ngx_push_ipc_handler_pt handler)
+    ngx_push_ipc_handler_pt handler, ngx_push_ipc_exiting_pt exiting)
 {
     ngx_int_t           slot;
     ngx_socket_t        s;
@@ -136,6 +144,13 @@ ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
     c->read->log = cycle->log;
     c->write->log = cycle->log;
 
+    /* nginx calls the read handler of idle connections with c->close set
+     * when the worker begins a graceful shutdown, and tells a module of it
+     * no other way: the subscribers, which only a worker with this socket
+     * has, are ended then.  The connection itself stays open for the
+     * wake-ups of what the worker still does. */
+    c->idle = 1;
+
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
         ngx_close_connection(c);
         ngx_push_slot_release(zone, slot);
@@ -146,6 +161,7 @@ ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
     ngx_push_ipc.slot = slot;
     ngx_push_ipc.conn = c;
     ngx_push_ipc.handler = handler;
+    ngx_push_ipc.exiting = exiting;
     ngx_push_ipc.local.handler = ngx_push_ipc_local_handler;
     ngx_push_ipc.local.log = cycle->log;
     ngx_push_ipc.local.data = c;
