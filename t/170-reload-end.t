@@ -376,3 +376,49 @@ poll0=200000 poll1=200000 sse_whole=1
 --- timeout: 40
 --- no_error_log
 [error]
+
+
+
+=== TEST 4: a subscriber whose request completes in an old worker after the reload began is ended at once
+--- config
+    location = /pid { return 200 "$pid"; }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber sse;
+        push_channel $ch;
+        push_sse_retry off;
+    }
+    location = /start {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_set_header X-Worker $pid;
+        proxy_read_timeout 60s;
+    }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 60s;
+    }
+--- init
+main::reload_verdict(sub {
+    # a keep-alive connection, then half of a second request on it: not
+    # idle, so the old worker keeps it and reads the rest after the reload
+    my $s = PushTest::push_connect();
+    PushTest::push_send($s, 'GET', '/pid');
+    my $r = PushTest::push_read($s, 5) or die "no pid\n";
+    $s->syswrite("GET /sub/late HTTP/1.1\r\nHost: localhost\r\n");
+    return [$s, $r->{body}];
+}, sub {
+    my ($c, $old, $t0) = @_;
+    my ($s, $pid) = @$c;
+    $s->syswrite("Accept: text/event-stream\r\n\r\n");
+    my $all = PushTest::push_read_until($s, qr/\r\n0\r\n\r\n\z/, 5);
+    my $ended = $all =~ m{\AHTTP/1\.1 200 .*\r\n0\r\n\r\n\z}s ? 1 : 0;
+    my $gone = main::wait_for(sub { !main::alive($pid) }, 8);
+    return "ended=$ended worker_gone=$gone";
+});
+--- request eval
+["GET /start", "GET /result"]
+--- response_body eval
+["reloaded\n", "ended=1 worker_gone=1\n"]
+--- timeout: 40
+--- no_error_log eval
+["[error]", "[error]"]
