@@ -313,14 +313,15 @@ main::reload_verdict(sub {
 
 
 
-=== TEST 3: a reload does not cut off long-poll and SSE answers still being written
+=== TEST 3: a reload does not cut off long-poll, SSE and stream answers still being written
 --- http_config
     server {
         listen 127.0.0.1:$TEST_NGINX_SLOW_PORT sndbuf=8k;
         location ~ ^/sub/(?<ch>\w+)$ {
-            push_subscriber longpoll sse;
+            push_subscriber longpoll sse stream;
             push_channel $ch;
             push_sse_retry off;
+            push_stream_footer "bye\n";
         }
     }
 --- config
@@ -367,12 +368,22 @@ PushTest::push_verdict(sub {
     my $whole = $got =~ /\ndata: (x+)\n\nevent: deleted\ndata: \n\n\z/ && length $1 == 200000
                 ? 1 : 0;
     push @out, "sse_whole=$whole";
+    # and an HTTP stream, whose footer follows
+    $s = main::slow_socket();
+    PushTest::push_send($s, 'GET', '/sub/st?transport=stream HTTP/1.0');
+    PushTest::push_wait_subscribers('/pub/st', 1, 10)
+        or die "never subscribed\n";
+    PushTest::push_request('POST', '/pub/st', $body);
+    PushTest::push_request('DELETE', '/pub/st');
+    $got = main::slow_read($s, 8192, $hup);
+    $whole = $got =~ /\r\n\r\n(x+)\nbye\n\z/ && length $1 == 200000 ? 1 : 0;
+    push @out, "stream_whole=$whole";
     return "@out";
 });
 --- request
 GET /result
 --- response_body
-poll0=200000 poll1=200000 sse_whole=1
+poll0=200000 poll1=200000 sse_whole=1 stream_whole=1
 --- timeout: 40
 --- no_error_log
 [error]
