@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_publish.h"
 #include "ngx_push_subscriber.h"
+#include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
 
 
@@ -528,13 +529,16 @@ ngx_push_init_process(ngx_cycle_t *cycle)
 {
     ngx_push_zone_t  *zone = ngx_push_zone_current(cycle);
 
+    ngx_push_shutdown_init(cycle);
+
     if (zone == nullptr) {
         return NGX_OK;
     }
 
     /* a worker that cannot wake or be woken still publishes; it refuses
      * waiting subscribers, so it must not fail the process */
-    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain);
+    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain,
+                                    ngx_push_shutdown_all);
 
     return NGX_OK;
 }

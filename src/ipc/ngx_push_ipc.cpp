@@ -38,6 +38,7 @@ struct ngx_push_ipc_t {
     ngx_event_t               local;     /* a wake-up of this very worker */
     ngx_event_t               retry;     /* taking a slot again */
     ngx_push_ipc_handler_pt   handler;
+    ngx_push_ipc_exiting_pt   exiting;
     time_t                    refused_logged;
     unsigned                  warned:1;  /* why it has no slot was
                                           * logged at warn */
@@ -47,7 +48,7 @@ struct ngx_push_ipc_t {
 /* Plain data: one per worker process. */
 static ngx_push_ipc_t  ngx_push_ipc = { nullptr, -1, nullptr,
                                         static_cast<ngx_socket_t>(-1), {}, {},
-                                        nullptr, 0, 0 };
+                                        nullptr, nullptr, 0, 0 };
 
 
 static socklen_t
@@ -123,6 +124,13 @@ ngx_push_ipc_read_handler(ngx_event_t *rev)
         struct cmsghdr  cm;
         u_char          space[CMSG_SPACE(sizeof(struct ucred))];
     } ctl;
+
+    if (c->close) {
+        /* the worker shuts down: see ngx_push_ipc_take_slot */
+        c->close = 0;
+        ngx_push_ipc.exiting();
+        return;
+    }
 
     /* bounded: one who sends without pause must not hold the worker */
     for (i = 0; i < NGX_PUSH_IPC_READS; i++) {
@@ -300,6 +308,13 @@ ngx_push_ipc_take_slot(ngx_log_t *log)
     c->read->log = log;
     c->write->log = log;
 
+    /* nginx calls the read handler of idle connections with c->close set
+     * when the worker begins a graceful shutdown, and tells a module of it
+     * no other way: the subscribers, which only a worker with this socket
+     * has, are ended then.  The connection itself stays open for the
+     * wake-ups of what the worker still does. */
+    c->idle = 1;
+
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
         ngx_close_connection(c);
         ngx_push_slot_release(zone, slot);
@@ -336,7 +351,7 @@ ngx_push_ipc_retry_handler(ngx_event_t *ev)
  * serve subscribers nor publish, and take no slot. */
 ngx_int_t
 ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
-    ngx_push_ipc_handler_pt handler)
+    ngx_push_ipc_handler_pt handler, ngx_push_ipc_exiting_pt exiting)
 {
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -346,6 +361,7 @@ ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
 
     ngx_push_ipc.zone = zone;
     ngx_push_ipc.handler = handler;
+    ngx_push_ipc.exiting = exiting;
 
     ngx_push_ipc.local.handler = ngx_push_ipc_local_handler;
     ngx_push_ipc.local.log = cycle->log;

@@ -66,6 +66,8 @@ struct ngx_push_sub_t {
     ngx_push_out_t              *held;       /* first write not yet passed
                                               * to nginx: corked */
     ngx_queue_t                  corked;     /* in the worker's list */
+    ngx_queue_t                  watch;      /* the worker's waiting ones,
+                                              * ended on its shutdown */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
     void                        *ws;         /* WebSocket state */
@@ -73,6 +75,7 @@ struct ngx_push_sub_t {
     unsigned                     gap_unknown:1;
     unsigned                     joined:1;
     unsigned                     done:1;
+    unsigned                     watched:1;  /* in watch */
 };
 
 
