@@ -353,3 +353,34 @@ Sec-WebSocket-Version: 13\r
 Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: push_zone belongs to the http level
+--- config
+    push_zone inner 1m;
+    location = /pub { push_publisher; push_channel a; }
+--- must_die
+--- error_log
+"push_zone" directive is not allowed here
+
+
+
+=== TEST 17: push_publisher belongs to a location
+--- config
+    push_publisher;
+    location = /pub { push_channel a; }
+--- must_die
+--- error_log
+"push_publisher" directive is not allowed here
+
+
+
+=== TEST 18: push_stats and push_subscriber belong to a location
+--- config
+    push_subscriber;
+    push_channel a;
+    location = /stats { push_stats; }
+--- must_die
+--- error_log
+"push_subscriber" directive is not allowed here

@@ -272,3 +272,85 @@ GET /result
 1 chunk(s): m1 m2 m3
 --- no_error_log
 [error]
+
+
+
+=== TEST 8: a stream whose cursor is behind the buffer gets Push-Gap on its headers, then the oldest kept
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        push_publisher;
+        push_channel $ch;
+        push_message_buffer 2;
+    }
+    location ~ ^/st/(?<ch>\w+)$ { push_subscriber stream; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $e;
+    $e = PushTest::push_epoch(PushTest::push_request('POST', '/pub/g', "m$_"))
+        for 1 .. 5;
+    my $s = PushTest::push_connect();
+    PushTest::push_send($s, 'GET', "/st/g?last_event_id=$e:1 HTTP/1.0");
+    my $got = PushTest::push_read_until($s, qr/m5\n/, 5);
+    my ($gap) = $got =~ /^Push-Gap: (\S+)\r$/mi;
+    $got =~ s/\A.*?\r\n\r\n//s;
+    $got =~ s/\n/ /g;
+    PushTest::push_report('/pub/result', "gap=" . ($gap // 'none') . " $got");
+});
+--- request
+GET /result
+--- response_body
+gap=2 m4 m5 
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: a DELETE right after a publish: the long-poll, stream and WebSocket get the message first
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber longpoll stream websocket;
+        push_channel $ch;
+        push_stream_footer "[end]";
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $lp = PushTest::push_connect();
+    PushTest::push_send($lp, 'GET', '/sub/last');
+    my $st = PushTest::push_connect();
+    PushTest::push_send($st, 'GET', '/sub/last?transport=stream HTTP/1.0');
+    my ($ws) = PushTest::push_ws_open('/sub/last');
+    PushTest::push_wait_subscribers('/pub/last', 3) or die "never subscribed\n";
+    # pipelined: the worker stores the message and deletes the channel
+    # before it runs a delivery round
+    my $p = PushTest::push_connect();
+    $p->syswrite("POST /pub/last HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nm1"
+                 . "DELETE /pub/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    my $r = PushTest::push_read($lp, 5);
+    my $stream = PushTest::push_read_until($st, undef, 5);
+    $stream =~ s/\A.*?\r\n\r\n//s;
+    $stream =~ s/\n/ /g;
+    my $f1 = PushTest::push_ws_frame($ws, 5);
+    my $f2 = PushTest::push_ws_frame($ws, 5);
+    PushTest::push_report('/pub/result', join ' ',
+        "longpoll=$r->{status}:$r->{body}", "stream=$stream",
+        "ws=$f1->[0]:$f1->[1]," . ($f2 && $f2->[0] == 8 ? unpack('n', $f2->[1])
+                                                        : 'none'));
+});
+--- request
+GET /result
+--- response_body
+longpoll=200:m1 stream=m1 [end] ws=1:m1,1000
+--- timeout: 10
+--- no_error_log
+[error]

@@ -233,3 +233,26 @@ close=1000 ended=after about 1s
 --- timeout: 10
 --- no_error_log
 [error]
+
+
+
+=== TEST 8: without push_websocket_subprotocols no subprotocol is echoed
+--- config
+    location ~ ^/ws/(?<ch>\w+)$ { push_subscriber websocket; push_channel $ch; }
+--- raw_request eval
+"GET /ws/a HTTP/1.1\r
+Host: localhost\r
+Upgrade: websocket\r
+Connection: Upgrade\r
+Sec-WebSocket-Protocol: chat.v1\r
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+Sec-WebSocket-Version: 13\r
+\r
+"
+--- abort
+--- timeout: 0.5
+--- error_code: 101
+--- response_headers
+!Sec-WebSocket-Protocol
+--- no_error_log
+[error]
