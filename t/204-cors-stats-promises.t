@@ -146,3 +146,51 @@ GET /result
 poll_gap=1 gaps_total=2 nginx_push_worker_subscribers{pid="PID",transport="sse"} 1
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: a listing page looks at no more than 20,000 channels: it may be empty and still have a next
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+        push_longpoll_timeout 60s;
+    }
+--- init
+PushTest::push_in_background(sub {
+    # pipelined in batches: 20,050 channels without waiting on each answer
+    # (a new connection per batch: keep-alive ends at 1000 requests)
+    for (my $i = 1; $i <= 20050; $i += 50) {
+        my $s = PushTest::push_connect();
+        $s->syswrite(join '', map {
+            "POST /pub/c$_ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx"
+        } $i .. $i + 49);
+        for (1 .. 50) {
+            my $r = PushTest::push_read($s, 10) or die "no answer near $i\n";
+            die "publish near $i: $r->{status}\n" unless $r->{status} == 202;
+        }
+    }
+    my ($pages, $empty_with_next, $found, $after) = (0, 0, 0, undef);
+    do {
+        my $q = '/stats?channels=last*'
+                . (defined $after ? "&after=$after" : '');
+        my $body = PushTest::push_get($q)->{body};
+        $pages++;
+        my $n = () = $body =~ /\{"channel":"/g;
+        $found += $n;
+        ($after) = $body =~ /"next":"([^"]+)"/;
+        $empty_with_next++ if $n == 0 && defined $after;
+    } while (defined $after && $pages < 10);
+    PushTest::push_report('/pub/result', "pages=$pages found=$found "
+                          . "empty_with_next=$empty_with_next");
+});
+--- request
+GET /result
+--- response_body
+pages=2 found=0 empty_with_next=1
+--- timeout: 60
+--- no_error_log
+[error]

@@ -23,6 +23,7 @@ __DATA__
         push_subscriber longpoll;
         push_channel result;
         push_first_message oldest;
+        push_longpoll_timeout 60s;
     }
 --- init
 PushTest::push_in_background(sub {
