@@ -354,3 +354,75 @@ longpoll=200:m1 stream=m1 [end] ws=1:m1,1000
 --- timeout: 10
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: without a cursor SSE, streams and WebSockets start after the newest message
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber sse stream websocket;
+        push_channel $ch;
+        push_sse_retry off;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    PushTest::push_request('POST', '/pub/nw', 'old');
+    my $sse = PushTest::push_connect();
+    PushTest::push_send($sse, 'GET', '/sub/nw?transport=sse HTTP/1.0');
+    my $st = PushTest::push_connect();
+    PushTest::push_send($st, 'GET', '/sub/nw?transport=stream HTTP/1.0');
+    my ($ws) = PushTest::push_ws_open('/sub/nw');
+    PushTest::push_wait_subscribers('/pub/nw', 3) or die "never subscribed\n";
+    PushTest::push_request('POST', '/pub/nw', 'new');
+    my $a = PushTest::push_read_until($sse, qr/data: new\n/, 5);
+    my $b = PushTest::push_read_until($st, qr/new\n/, 5);
+    my $f = PushTest::push_ws_frame($ws, 5);
+    my @first = (($a =~ /data: (\w+)/)[0], ($b =~ /\r\n\r\n(\w+)/)[0], $f->[1]);
+    PushTest::push_report('/pub/result', "@first");
+});
+--- request
+GET /result
+--- response_body
+new new new
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a long-poll's timeout gives back the cursor it was sent; no Push-Event when none was named
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber poll longpoll;
+        push_channel $ch;
+        push_longpoll_timeout 300ms;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $e;
+    $e = PushTest::push_epoch(PushTest::push_request('POST', '/pub/k', "m$_"))
+        for 1 .. 2;
+    my $r = PushTest::push_get('/sub/k', "$e:2");
+    my $p = PushTest::push_get('/sub/k?transport=poll', "$e:1");
+    PushTest::push_report('/pub/result', "$r->{status} "
+        . ($r->{headers}{etag} eq "\"$e:2\"" ? 'same cursor' : $r->{headers}{etag})
+        . " | $p->{status} $p->{body} event="
+        . ($p->{headers}{'push-event'} // 'none'));
+});
+--- request
+GET /result
+--- response_body
+304 same cursor | 200 m2 event=none
+--- no_error_log
+[error]

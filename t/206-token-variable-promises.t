@@ -145,3 +145,53 @@ sse v E:2 200 | stream v E:2 200 | websocket v E:2 101
 --- timeout: 10
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: $push_subscribers is how many subscribers a publish was sent to
+--- http_config
+    log_format audit '$request_method $push_channel $push_subscribers';
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        access_log logs/audit.log audit;
+        push_publisher;
+        push_channel $ch;
+    }
+    location ~ ^/sub/(?<ch>\w+)$ { push_subscriber longpoll sse; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $root = $Test::Nginx::Util::ServRoot // $Test::Nginx::Socket::ServRoot;
+    my $lp = PushTest::push_connect();
+    PushTest::push_send($lp, 'GET', '/sub/n');
+    my $sse = PushTest::push_connect();
+    PushTest::push_send($sse, 'GET', '/sub/n?transport=sse');
+    PushTest::push_wait_subscribers('/pub/n', 2) or die "never subscribed\n";
+    PushTest::push_request('POST', '/pub/n', 'to two');
+    PushTest::push_read($lp, 5);
+    PushTest::push_request('POST', '/pub/n', 'to one');
+    PushTest::push_read_until($sse, qr/data: to one\n/, 5);
+    close $sse;
+    PushTest::push_wait_subscribers('/pub/n', 0) or die "never left\n";
+    PushTest::push_request('POST', '/pub/n', 'to none');
+    my $log = '';
+    for (1 .. 100) {
+        open my $fh, '<', "$root/logs/audit.log" or die "no log: $!\n";
+        $log = do { local $/; <$fh> };
+        my $lines = () = $log =~ /^POST n \d+$/mg;
+        last if $lines >= 3;
+        Time::HiRes::sleep(0.05);
+    }
+    my @n = $log =~ /^POST n (\d+)$/mg;
+    PushTest::push_report('/pub/result', "@n");
+});
+--- request
+GET /result
+--- response_body
+2 1 0
+--- no_error_log
+[error]
