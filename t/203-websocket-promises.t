@@ -256,3 +256,38 @@ Sec-WebSocket-Version: 13\r
 !Sec-WebSocket-Protocol
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: with push_websocket_publish on, a message goes to each channel of the subscription
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location = /ws {
+        push_subscriber websocket;
+        push_channel one two;
+        push_websocket_publish on;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my ($s) = PushTest::push_ws_open('/ws');
+    PushTest::push_ws_send($s, 0x1, 'both');
+    # the sender is on both channels: it gets both copies
+    my @f = map { PushTest::push_ws_frame($s, 5) } 1 .. 2;
+    my @n = map {
+        (PushTest::push_request('GET', "/pub/$_")->{body} =~ /"messages":(\d+)/)[0]
+            // 'none'
+    } qw(one two);
+    PushTest::push_report('/pub/result', "one=$n[0] two=$n[1] echoes="
+                          . join(',', map { $_ ? $_->[1] : 'none' } @f));
+});
+--- request
+GET /result
+--- response_body
+one=1 two=1 echoes=both,both
+--- no_error_log
+[error]

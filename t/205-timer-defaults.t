@@ -1,5 +1,6 @@
 # The default timers, in real time (about 35 s): push_longpoll_timeout 30s
-# and push_ping_interval 25s on SSE, HTTP streams and WebSockets.
+# and push_ping_interval 25s on SSE, HTTP streams and WebSockets; "off" sends
+# no ping at all.
 use lib 't/helpers';
 use PushTest;
 use IO::Select;
@@ -11,8 +12,13 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a long-poll waits 30 s by default; idle streams are pinged every 25 s
+=== TEST 1: a long-poll waits 30 s by default; idle streams are pinged every 25 s, never with off
 --- config
+    location ~ ^/off/(?<ch>\w+)$ {
+        push_subscriber sse;
+        push_channel $ch;
+        push_ping_interval off;
+    }
     location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
     location ~ ^/sub/(?<ch>\w+)$ {
         push_subscriber;
@@ -35,6 +41,8 @@ PushTest::push_in_background(sub {
     my $st = PushTest::push_connect();
     PushTest::push_send($st, 'GET', '/sub/idle?transport=stream HTTP/1.0');
     my ($ws) = PushTest::push_ws_open('/sub/idle');
+    my $off = PushTest::push_connect();
+    PushTest::push_send($off, 'GET', '/off/idle HTTP/1.0');
     my %at;
     my %want = ($lp => [lp => qr/\r\n\r\n/], $sse => [sse => qr/\n:\n/],
                 $st => [stream => qr/\r\n\r\n\./], $ws => [ws => qr/\x89\x00/]);
@@ -54,6 +62,9 @@ PushTest::push_in_background(sub {
         }
     }
     my ($status) = $buf{$lp} =~ m{^HTTP/1\.1 (\d+)};
+    # 30 s on, the stream without pings has had its retry line only
+    my $quiet = PushTest::push_read_until($off, qr/\n:\n/, 0.5);
+    $quiet =~ s/\A.*?\r\n\r\n//s;
     my $in = sub {
         my ($v, $lo, $hi) = @_;
         return $v =~ /^[\d.]+$/ && $v >= $lo && $v < $hi ? 'on time' : $v // 'never';
@@ -62,12 +73,13 @@ PushTest::push_in_background(sub {
         "longpoll=$status:" . $in->($at{lp}, 29.5, 38),
         "sse=" . $in->($at{sse}, 24.5, 33),
         "stream=" . $in->($at{stream}, 24.5, 33),
-        "websocket=" . $in->($at{ws}, 24.5, 33));
+        "websocket=" . $in->($at{ws}, 24.5, 33),
+        "off=" . ($quiet eq "retry: 3000\n\n" ? 'silent' : $quiet));
 });
 --- request
 GET /result
 --- response_body
-longpoll=304:on time sse=on time stream=on time websocket=on time
+longpoll=304:on time sse=on time stream=on time websocket=on time off=silent
 --- timeout: 50
 --- no_error_log
 [error]
