@@ -289,5 +289,6 @@ PushTest::push_in_background(sub {
 GET /result
 --- response_body
 one=1 two=1 echoes=both,both
+--- timeout: 10
 --- no_error_log
 [error]
