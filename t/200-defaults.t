@@ -376,7 +376,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 
 
 
-=== TEST 18: push_stats and push_subscriber belong to a location
+=== TEST 18: push_subscriber belongs to a location
 --- config
     push_subscriber;
     push_channel a;
