@@ -143,3 +143,34 @@ GET /result
 --- no_error_log
 [error]
 [warn]
+
+
+
+=== TEST 4: channel info is JSON whatever bytes the id has: quotes and backslashes are escaped
+--- config
+    location ~ ^/pub/(?<ch>[^/]+)$ { push_publisher; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    require JSON::PP;
+    my @got;
+    for my $req (['POST', '/pub/a%22b%5Cc', 'x'], ['GET', '/pub/a%22b%5Cc'],
+                 ['DELETE', '/pub/a%22b%5Cc'])
+    {
+        my $r = PushTest::push_request(@$req);
+        my $info = eval { JSON::PP->new->decode($r->{body}) };
+        push @got, $info ? "$r->{status}:$info->{channel}:$info->{messages}"
+                         : "$r->{status}:not JSON: $r->{body}";
+    }
+    PushTest::push_report('/pub/result', "@got");
+});
+--- request
+GET /result
+--- response_body
+202:a"b\c:1 200:a"b\c:1 200:a"b\c:1
+--- no_error_log
+[error]
