@@ -419,9 +419,14 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               1024 * 1024);
     ngx_conf_merge_uint_value(conf->ws_frame, prev->ws_frame,
                               NGX_PUSH_WS_AUTO);
+    /* left unset through the levels when never set, so that its default
+     * follows the push_ping_interval of the level that uses it */
     ngx_conf_merge_msec_value(conf->ws_timeout, prev->ws_timeout,
-                              conf->ping_interval ? 2 * conf->ping_interval
-                                                  : 60000);
+                              NGX_CONF_UNSET_MSEC);
+    conf->ws_silence = conf->ws_timeout != NGX_CONF_UNSET_MSEC
+                       ? conf->ws_timeout
+                       : conf->ping_interval ? 2 * conf->ping_interval
+                                             : 60000;
     ngx_conf_merge_ptr_value(conf->ws_subprotocols, prev->ws_subprotocols,
                              nullptr);
     ngx_conf_merge_ptr_value(conf->ws_origins, prev->ws_origins, nullptr);

@@ -60,7 +60,8 @@ struct ngx_push_loc_conf_t {
     ngx_flag_t       ws_publish;             /* default off */
     size_t           ws_max_message;         /* bytes, default 1m */
     ngx_uint_t       ws_frame;               /* auto, text or binary */
-    ngx_msec_t       ws_timeout;             /* ms, default 2 pings */
+    ngx_msec_t       ws_timeout;             /* ms, as set: unset = 2 pings */
+    ngx_msec_t       ws_silence;             /* ms, in force (merged) */
     ngx_array_t     *ws_subprotocols;        /* ngx_str_t, default none */
     ngx_array_t     *ws_origins;             /* ngx_str_t, default all */
     ngx_str_t        channel_split;          /* default none */

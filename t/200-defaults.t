@@ -384,3 +384,44 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 --- must_die
 --- error_log
 "push_subscriber" directive is not allowed here
+
+
+
+=== TEST 19: push_websocket_timeout follows a push_ping_interval set in the location
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/ws/(?<ch>\w+)$ {
+        push_subscriber websocket;
+        push_channel $ch;
+        push_ping_interval 400ms;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $t0 = Time::HiRes::time();
+    my ($s) = PushTest::push_ws_open('/ws/quiet');
+    # never answers the pings: read frames until the server lets go
+    my $pings = 0;
+    while (my $f = PushTest::push_ws_frame($s, 5)) {
+        $pings++ if $f->[0] == 9;
+        last if $f->[0] == 8;
+    }
+    PushTest::push_read_until($s, undef, 5);
+    my $took = Time::HiRes::time() - $t0;
+    PushTest::push_report('/pub/result',
+        "dropped=" . ($took >= 0.75 && $took < 6 ? 'after 2 intervals' : $took)
+        . " pinged=" . ($pings >= 1 ? 'yes' : 'no'));
+});
+--- request
+GET /result
+--- response_body
+dropped=after 2 intervals pinged=yes
+--- timeout: 10
+--- error_log
+push: WebSocket client did not answer pings
+--- no_error_log
+[error]

@@ -292,3 +292,23 @@ one=1 two=1 echoes=both,both
 --- timeout: 10
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: a handshake that is not a GET is 400 with the reason (RFC 6455 4.1)
+--- config
+    location ~ ^/ws/(?<ch>\w+)$ { push_subscriber websocket; push_channel $ch; }
+--- raw_request eval
+"HEAD /ws/a HTTP/1.1\r
+Host: localhost\r
+Upgrade: websocket\r
+Connection: Upgrade, close\r
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+Sec-WebSocket-Version: 13\r
+\r
+"
+--- error_code: 400
+--- error_log
+WebSocket handshake must be a GET
+--- no_error_log
+[error]

@@ -46,6 +46,12 @@ ngx_push_ws_check(ngx_push_sub_t *sub, const char **reason)
     ngx_http_request_t   *r = sub->request;
     ngx_push_loc_conf_t  *conf = sub->conf;
 
+    if (r->method != NGX_HTTP_GET) {
+        /* RFC 6455 4.1: the opening handshake is a GET */
+        *reason = "WebSocket handshake must be a GET";
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
     if (r->http_version != NGX_HTTP_VERSION_11) {
         *reason = "WebSocket needs HTTP/1.1";
         return NGX_HTTP_BAD_REQUEST;
@@ -589,7 +595,7 @@ ngx_push_ws_ping(ngx_push_sub_t *sub)
         return NGX_OK;
     }
 
-    if (ngx_current_msec - ws->heard_at > sub->conf->ws_timeout) {
+    if (ngx_current_msec - ws->heard_at > sub->conf->ws_silence) {
         ngx_log_error(NGX_LOG_INFO, sub->request->connection->log, 0,
                       "push: WebSocket client did not answer pings");
         ngx_push_ws_drop(sub, NGX_ERROR);
