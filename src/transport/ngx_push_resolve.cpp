@@ -69,27 +69,28 @@ ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta)
 
 
 /* Where a subscriber without a cursor starts in a channel whose newest
- * message is "last". */
+ * message is "last" and that began after "first": never below "first",
+ * which would read as a cursor of an earlier life of the channel. */
 static uint64_t
-ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t last)
+ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t first, uint64_t last)
 {
-    ngx_int_t  first = sub->conf->first_message;
+    ngx_int_t  n = sub->conf->first_message;
 
-    if (first == NGX_PUSH_FIRST_OLDEST) {
-        return 0;
+    if (n == NGX_PUSH_FIRST_OLDEST) {
+        return first;
     }
 
-    if (first == NGX_PUSH_FIRST_NEWEST) {
+    if (n == NGX_PUSH_FIRST_NEWEST) {
         /* a short poll without a cursor is answered the newest message:
          * the page that polls every few seconds shows the latest state */
-        if (!sub->transport->registers && last > 0) {
+        if (!sub->transport->registers && last > first) {
             return last - 1;
         }
         return last;
     }
 
-    return last > static_cast<uint64_t>(first)
-           ? last - static_cast<uint64_t>(first) : 0;
+    return last - first > static_cast<uint64_t>(n)
+           ? last - static_cast<uint64_t>(n) : first;
 }
 
 
@@ -102,7 +103,7 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
 {
     ngx_int_t            rc = NGX_ERROR;
     ngx_uint_t           i, slot;
-    uint64_t             seq, last;
+    uint64_t             seq, first, last;
     ngx_push_msg_t      *m;
     ngx_push_rec_t      *rec;
     ngx_push_lmsg_t    **last_msg;
@@ -150,14 +151,18 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
             ch[i]->pinned = 1;
         }
 
-        last = ch[i] ? ch[i]->last_seq : 0;
-        seq = have_cursor ? sub->cursor.seq[i] : ngx_push_first_seq(sub, last);
+        first = ch[i] ? ch[i]->first_seq
+                      : ngx_push_store_first_seq_locked(zone);
+        last = ch[i] ? ch[i]->last_seq : first;
+        seq = have_cursor ? sub->cursor.seq[i]
+                         : ngx_push_first_seq(sub, first, last);
 
-        if (seq > last) {
-            /* the channel was deleted and made anew since */
+        if (seq > last || (have_cursor && seq < first)) {
+            /* a cursor of another life of the channel: it was deleted or
+             * evicted and made anew since */
             sub->gap = 1;
             sub->gap_unknown = 1;
-            seq = 0;
+            seq = first;
         }
 
         m = ch[i] ? ngx_push_store_next_locked(zone, ch[i], seq) : nullptr;

@@ -71,6 +71,31 @@ ngx_push_store_insert_value(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
 }
 
 
+/* Where a channel made now starts.  Ids are never reused within an epoch:
+ * a new channel starts above every seq a channel gone from the tree gave
+ * out, and one more, so that its own starting position never names a
+ * message of a gone channel.  A cursor below it is from an earlier life of
+ * the id and gets the gap signal; the first channels of a zone start at 0,
+ * so that ids count from 1. */
+uint64_t
+ngx_push_store_first_seq_locked(ngx_push_zone_t *zone)
+{
+    return zone->sh->seq_floor ? zone->sh->seq_floor + 1 : 0;
+}
+
+
+/* The channel leaves the tree for good: its seqs are never given again. */
+static void
+ngx_push_store_retire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+
+    if (ch->last_seq > zone->sh->seq_floor) {
+        zone->sh->seq_floor = ch->last_seq;
+    }
+}
+
+
 ngx_push_channel_t *
 ngx_push_store_create_locked(ngx_push_zone_t *zone, const ngx_str_t *id,
     ngx_uint_t max_messages, time_t ttl)
@@ -99,6 +124,8 @@ ngx_push_store_create_locked(ngx_push_zone_t *zone, const ngx_str_t *id,
     ch->max_messages = static_cast<uint32_t>(max_messages);
     ch->ttl = static_cast<uint32_t>(ttl);
     ch->active = ngx_time();
+    ch->first_seq = ngx_push_store_first_seq_locked(zone);
+    ch->last_seq = ch->first_seq;
 
     ngx_rbtree_insert(&sh->rbtree, &ch->node);
     ngx_queue_insert_tail(&sh->channels, &ch->lru);
@@ -164,7 +191,7 @@ ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     }
 
     if (!ch->deleted) {
-        ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+        ngx_push_store_retire_locked(zone, ch);
     }
 
     ngx_queue_remove(&ch->lru);
@@ -356,7 +383,7 @@ ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
     /* out of reach of new publishers and subscribers; its messages stay
      * until its last subscriber is gone, so that a worker that has not read
      * them yet still delivers them before it ends its subscribers */
-    ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+    ngx_push_store_retire_locked(zone, ch);
     ch->deleted = 1;
 
     *wake = ngx_push_store_mark_locked(zone, ch);

@@ -38,6 +38,9 @@ struct ngx_push_channel_t {
     ngx_queue_t          lru;          /* sh->channels, idle first */
     ngx_queue_t          messages;
     ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
+    uint64_t             first_seq;    /* the position before its first
+                                        * message: above every seq a gone
+                                        * channel gave out */
     uint64_t             last_seq;
     time_t               active;
     uint32_t             nmessages;
@@ -101,6 +104,8 @@ struct ngx_push_shctx_t {
     uint32_t             nchannels;
     uint64_t             nmessages;
     uint64_t             message_bytes;
+    uint64_t             seq_floor;    /* highest seq of a channel gone from
+                                        * the tree (deleted or evicted) */
     ngx_rbtree_t         rbtree;
     ngx_rbtree_node_t    sentinel;
     ngx_queue_t          channels;
@@ -198,6 +203,7 @@ ngx_push_store_rc ngx_push_store_delete(ngx_push_zone_t *zone,
     ngx_push_wake_t *wake);
 ngx_push_channel_t *ngx_push_store_find_locked(ngx_push_zone_t *zone,
     const ngx_str_t *id);
+uint64_t ngx_push_store_first_seq_locked(ngx_push_zone_t *zone);
 ngx_push_channel_t *ngx_push_store_create_locked(ngx_push_zone_t *zone,
     const ngx_str_t *id, ngx_uint_t max_messages, time_t ttl);
 ngx_push_rec_t *ngx_push_store_join_locked(ngx_push_zone_t *zone,
