@@ -35,6 +35,10 @@ static const char  *ngx_push_transport_names[NGX_PUSH_TRANSPORTS] = {
 };
 
 
+/* Messages past their TTL a look at the figures drops first, at most. */
+#define NGX_PUSH_STATS_EXPIRE_VISIT  20000
+
+
 static void
 ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
 {
@@ -44,6 +48,8 @@ ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
     ngx_memzero(f, sizeof(ngx_push_figures_t));
 
     ngx_push_shm_lock  lock(zone->shpool);
+
+    ngx_push_store_expire_zone_locked(zone, NGX_PUSH_STATS_EXPIRE_VISIT);
 
     f->zone_size = zone->size;
     f->zone_free = zone->shpool->pfree * ngx_pagesize;
@@ -293,6 +299,7 @@ ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
                 continue;
             }
 
+            ngx_push_store_expire_locked(zone, ch);
             ngx_push_store_channel_info_locked(zone, ch, &info);
 
             p = ngx_slprintf(p, end, "%s{\"channel\":\"", found ? "," : "");

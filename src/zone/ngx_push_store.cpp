@@ -160,7 +160,7 @@ ngx_push_store_drop_message_locked(ngx_push_zone_t *zone, ngx_push_msg_t *m)
 
 /* Age is enforced lazily, whenever a channel is looked at: no timer walks
  * the zone. */
-static void
+void
 ngx_push_store_expire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 {
     time_t           now = ngx_time();
@@ -176,6 +176,32 @@ ngx_push_store_expire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 
         ngx_push_store_drop_message_locked(zone, m);
         zone->sh->stats.expired++;
+    }
+}
+
+
+/* Drops the messages past their channel's TTL zone-wide, for figures that
+ * count messages without looking at each channel.  The age queue is in
+ * publish order but TTLs differ by channel, so it is walked past messages
+ * still young, at most "limit" of them, so that the lock is held briefly. */
+void
+ngx_push_store_expire_zone_locked(ngx_push_zone_t *zone, ngx_uint_t limit)
+{
+    time_t           now = ngx_time();
+    ngx_queue_t     *q, *next;
+    ngx_push_msg_t  *m;
+
+    for (q = ngx_queue_head(&zone->sh->messages);
+         q != ngx_queue_sentinel(&zone->sh->messages) && limit > 0;
+         q = next, limit--)
+    {
+        next = ngx_queue_next(q);
+        m = ngx_queue_data(q, ngx_push_msg_t, age);
+
+        if (m->time + static_cast<time_t>(m->channel->ttl) <= now) {
+            ngx_push_store_drop_message_locked(zone, m);
+            zone->sh->stats.expired++;
+        }
     }
 }
 

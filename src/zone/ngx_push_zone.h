@@ -213,6 +213,10 @@ void ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone,
     ngx_push_rec_t *rec, uint32_t n);
 void ngx_push_store_drop_message_locked(ngx_push_zone_t *zone,
     ngx_push_msg_t *m);
+void ngx_push_store_expire_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
+void ngx_push_store_expire_zone_locked(ngx_push_zone_t *zone,
+    ngx_uint_t limit);
 void ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 ngx_push_msg_t *ngx_push_store_next_locked(ngx_push_zone_t *zone,
