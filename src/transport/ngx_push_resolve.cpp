@@ -107,6 +107,7 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     ngx_push_msg_t      *m;
     ngx_push_rec_t      *rec;
     ngx_push_lmsg_t    **last_msg;
+    ngx_push_store_rc    src;
     ngx_push_local_t    *local;
     ngx_push_zone_t     *zone = sub->zone;
     ngx_push_channel_t  *ch[push::max_channels] = {};
@@ -130,6 +131,12 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     for (i = 0; i < sub->nchannels; i++) {
         ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
 
+        if (ch[i] == nullptr && sub->conf->subscribe_existing_only) {
+            *reason = "channel does not exist (push_subscribe_existing_only)";
+            rc = NGX_HTTP_FORBIDDEN;
+            goto failed;
+        }
+
         if (ch[i] == nullptr && sub->transport->registers) {
             if (sub->conf->max_channels
                 && zone->sh->nchannels >= sub->conf->max_channels)
@@ -139,9 +146,21 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
                 goto failed;
             }
 
-            ch[i] = ngx_push_store_create_locked(zone, &sub->channels[i],
-                                                 sub->conf->message_buffer,
-                                                 sub->conf->message_ttl);
+            ch[i] = ngx_push_store_create_for_sub_locked(zone,
+                        &sub->channels[i], sub->conf->message_buffer,
+                        sub->conf->message_ttl, &src);
+
+            if (src == ngx_push_store_rc::crowded) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "push: channels made by subscribers take "
+                              "their share of the zone, subscriber "
+                              "refused");
+                *reason = "too many channels made by subscribers wait for "
+                          "a publisher";
+                rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+                goto failed;
+            }
+
             if (ch[i] == nullptr) {
                 goto no_memory;
             }
@@ -264,7 +283,8 @@ done:
 
 no_memory:
 
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+    /* what a client asks for cannot make the module log an alert */
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "push: zone is full, subscriber refused");
     *reason = "push zone is full";
 

@@ -224,6 +224,7 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->channels);
     ngx_queue_init(&sh->messages);
+    ngx_queue_init(&sh->idle);
 
     for (i = 0; i < NGX_PUSH_MAX_SLOTS; i++) {
         ngx_queue_init(&sh->slots[i].recs);
@@ -251,8 +252,10 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* Evicts one thing: the zone's oldest message, else a channel that has
- * neither messages nor subscribers.  Returns 0 when nothing can go. */
+/* Evicts one thing: the channel idle longest among those holding neither
+ * messages nor subscribers (they carry nothing anyone waits for, so
+ * channels subscribers made and left never push published data out), else
+ * the zone's oldest message.  Returns 0 when nothing can go. */
 static ngx_uint_t
 ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
 {
@@ -261,25 +264,26 @@ ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
     ngx_push_channel_t  *ch;
     ngx_push_shctx_t    *sh = zone->sh;
 
+    /* the pinned ones are the few a request is working on */
+    for (q = ngx_queue_head(&sh->idle);
+         q != ngx_queue_sentinel(&sh->idle);
+         q = ngx_queue_next(q))
+    {
+        ch = ngx_queue_data(q, ngx_push_channel_t, idle);
+
+        if (!ch->pinned) {
+            ngx_push_store_free_channel_locked(zone, ch);
+            sh->stats.channels_evicted++;
+            return 1;
+        }
+    }
+
     if (!ngx_queue_empty(&sh->messages)) {
         q = ngx_queue_head(&sh->messages);
         m = ngx_queue_data(q, ngx_push_msg_t, age);
         ngx_push_store_drop_message_locked(zone, m);
         sh->stats.evicted++;
         return 1;
-    }
-
-    for (q = ngx_queue_head(&sh->channels);
-         q != ngx_queue_sentinel(&sh->channels);
-         q = ngx_queue_next(q))
-    {
-        ch = ngx_queue_data(q, ngx_push_channel_t, lru);
-
-        if (ch->subscribers == 0 && ch->nmessages == 0 && !ch->pinned) {
-            ngx_push_store_free_channel_locked(zone, ch);
-            sh->stats.channels_evicted++;
-            return 1;
-        }
     }
 
     return 0;

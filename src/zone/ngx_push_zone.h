@@ -18,24 +18,38 @@
 struct ngx_push_channel_t;
 
 
-/* One message, content type, event name and payload in one allocation. */
+/* The payload of a large message past what its head holds, one page
+ * each: pages need not be contiguous, so a page that cannot move (a channel
+ * with subscribers) never keeps a message out of a zone with room. */
+struct ngx_push_seg_t {
+    ngx_push_seg_t      *next;
+    u_char               data[1];      /* up to the end of the page */
+};
+
+
+/* One message: content type, event name and the payload, the part that
+ * does not fit a small slab chunk in whole-page segments. */
 struct ngx_push_msg_t {
     ngx_queue_t          queue;        /* channel->messages, oldest first */
     ngx_queue_t          age;          /* sh->messages, oldest first */
     ngx_push_channel_t  *channel;
+    ngx_push_seg_t      *more;         /* the payload past inline_len */
     uint64_t             seq;
     uint64_t             order;        /* publish order across the zone */
     time_t               time;
     uint32_t             len;
+    uint32_t             inline_len;
     uint16_t             ctype_len;
     uint8_t              event_len;
-    u_char               data[1];      /* ctype, event, payload */
+    u_char               data[1];      /* ctype, event, payload's start */
 };
 
 
 struct ngx_push_channel_t {
     ngx_rbtree_node_t    node;         /* key: crc32 of the id */
     ngx_queue_t          lru;          /* sh->channels, idle first */
+    ngx_queue_t          idle;         /* sh->idle while it has neither
+                                        * messages nor subscribers */
     ngx_queue_t          messages;
     ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
     uint64_t             first_seq;    /* the position before its first
@@ -50,6 +64,10 @@ struct ngx_push_channel_t {
     uint16_t             id_len;
     uint8_t              deleted;      /* out of the tree, freed when unused */
     uint8_t              pinned;       /* being changed: not to be evicted */
+    uint8_t              in_idle;
+    uint8_t              sub_made;     /* made by a subscriber, not yet
+                                        * published to: counted in
+                                        * sh->sub_made_bytes */
     u_char               id[1];
 };
 
@@ -96,6 +114,7 @@ struct ngx_push_stats_t {
 /* Changes whenever the shared structures do: a reload that loads another
  * build of the module must not reuse a zone laid out differently. */
 #define NGX_PUSH_LAYOUT  (0x70757368u ^ (uint32_t) sizeof(ngx_push_shctx_t) \
+                          ^ ((uint32_t) sizeof(ngx_push_msg_t) << 8)      \
                           ^ ((uint32_t) sizeof(ngx_push_channel_t) << 16))
 
 struct ngx_push_shctx_t {
@@ -110,6 +129,12 @@ struct ngx_push_shctx_t {
     ngx_rbtree_node_t    sentinel;
     ngx_queue_t          channels;
     ngx_queue_t          messages;
+    ngx_queue_t          idle;         /* channels holding nothing, the
+                                        * longest idle first: evicted
+                                        * before any message */
+    uint64_t             sub_made_bytes;
+    uint64_t             message_pages;  /* in segments */
+    uint64_t             message_heads;  /* bytes of message heads */
     ngx_push_stats_t     stats;
     ngx_push_slot_t      slots[NGX_PUSH_MAX_SLOTS];
 };
@@ -123,6 +148,9 @@ static_assert(std::is_standard_layout<ngx_push_channel_t>::value
               "shared memory holds plain data only");
 static_assert(std::is_standard_layout<ngx_push_msg_t>::value
               && std::is_trivially_copyable<ngx_push_msg_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_seg_t>::value
+              && std::is_trivially_copyable<ngx_push_seg_t>::value,
               "shared memory holds plain data only");
 static_assert(std::is_standard_layout<ngx_push_rec_t>::value
               && std::is_trivially_copyable<ngx_push_rec_t>::value,
@@ -178,7 +206,8 @@ enum class ngx_push_store_rc {
     not_found,
     no_memory,
     too_large,
-    limited        /* push_max_channels */
+    limited,       /* push_max_channels */
+    crowded        /* subscribers' channels have their share of the zone */
 };
 
 
@@ -206,6 +235,9 @@ ngx_push_channel_t *ngx_push_store_find_locked(ngx_push_zone_t *zone,
 uint64_t ngx_push_store_first_seq_locked(ngx_push_zone_t *zone);
 ngx_push_channel_t *ngx_push_store_create_locked(ngx_push_zone_t *zone,
     const ngx_str_t *id, ngx_uint_t max_messages, time_t ttl);
+ngx_push_channel_t *ngx_push_store_create_for_sub_locked(
+    ngx_push_zone_t *zone, const ngx_str_t *id, ngx_uint_t max_messages,
+    time_t ttl, ngx_push_store_rc *rc);
 ngx_push_rec_t *ngx_push_store_join_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, ngx_uint_t slot);
 void ngx_push_store_unsubscribe(ngx_push_zone_t *zone, ngx_push_rec_t *rec);
@@ -221,6 +253,7 @@ void ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 ngx_push_msg_t *ngx_push_store_next_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, uint64_t after);
+void ngx_push_store_copy_payload(const ngx_push_msg_t *m, u_char *dst);
 ngx_push_msg_t *ngx_push_store_last_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 void ngx_push_store_channel_info_locked(ngx_push_zone_t *zone,
