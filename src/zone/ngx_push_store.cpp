@@ -98,12 +98,13 @@ ngx_push_store_retire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 }
 
 
-/* Keeps sh->idle to the channels holding neither messages nor
- * subscribers; called after every change of either. */
+/* Keeps sh->idle to the channels that were never published to and have
+ * no subscribers: they hold nothing, not even a seq a cursor could need
+ * for an exact gap count.  Called after every change of either. */
 static void
 ngx_push_store_idle_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 {
-    ngx_uint_t  idle = ch->nmessages == 0 && ch->subscribers == 0
+    ngx_uint_t  idle = ch->last_seq == ch->first_seq && ch->subscribers == 0
                        && !ch->deleted;
 
     if (idle && !ch->in_idle) {

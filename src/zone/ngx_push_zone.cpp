@@ -252,10 +252,11 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* Evicts one thing: the channel idle longest among those holding neither
- * messages nor subscribers (they carry nothing anyone waits for, so
+/* Evicts one thing: the channel idle longest among those never published
+ * to and without subscribers (they carry nothing anyone waits for, so
  * channels subscribers made and left never push published data out), else
- * the zone's oldest message.  Returns 0 when nothing can go. */
+ * the zone's oldest message, else a channel that has neither messages nor
+ * subscribers.  Returns 0 when nothing can go. */
 static ngx_uint_t
 ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
 {
@@ -284,6 +285,21 @@ ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
         ngx_push_store_drop_message_locked(zone, m);
         sh->stats.evicted++;
         return 1;
+    }
+
+    /* those that had messages go last: a cursor of theirs still gets an
+     * exact gap count while they are here */
+    for (q = ngx_queue_head(&sh->channels);
+         q != ngx_queue_sentinel(&sh->channels);
+         q = ngx_queue_next(q))
+    {
+        ch = ngx_queue_data(q, ngx_push_channel_t, lru);
+
+        if (ch->subscribers == 0 && ch->nmessages == 0 && !ch->pinned) {
+            ngx_push_store_free_channel_locked(zone, ch);
+            sh->stats.channels_evicted++;
+            return 1;
+        }
     }
 
     return 0;

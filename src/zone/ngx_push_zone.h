@@ -48,8 +48,9 @@ struct ngx_push_msg_t {
 struct ngx_push_channel_t {
     ngx_rbtree_node_t    node;         /* key: crc32 of the id */
     ngx_queue_t          lru;          /* sh->channels, idle first */
-    ngx_queue_t          idle;         /* sh->idle while it has neither
-                                        * messages nor subscribers */
+    ngx_queue_t          idle;         /* sh->idle while it was never
+                                        * published to and has no
+                                        * subscribers */
     ngx_queue_t          messages;
     ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
     uint64_t             first_seq;    /* the position before its first
@@ -129,9 +130,10 @@ struct ngx_push_shctx_t {
     ngx_rbtree_node_t    sentinel;
     ngx_queue_t          channels;
     ngx_queue_t          messages;
-    ngx_queue_t          idle;         /* channels holding nothing, the
-                                        * longest idle first: evicted
-                                        * before any message */
+    ngx_queue_t          idle;         /* channels never published to,
+                                        * without subscribers, longest
+                                        * idle first: evicted before any
+                                        * message */
     uint64_t             sub_made_bytes;
     uint64_t             message_pages;  /* in segments */
     uint64_t             message_heads;  /* bytes of message heads */
