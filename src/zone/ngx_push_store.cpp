@@ -477,7 +477,7 @@ ngx_push_store_rc
 ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     ngx_push_channel_info_t *info, ngx_push_wake_t *wake, ngx_log_t *log)
 {
-    size_t               size, head, inl, nsegs, room, small, left, n;
+    size_t               size, head, inl, nsegs, room, page, left, n;
     u_char              *p;
     ngx_push_msg_t      *m;
     ngx_push_seg_t      *seg;
@@ -497,14 +497,14 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
         return ngx_push_store_rc::too_large;
     }
 
-    /* what fits a small slab chunk stays in the head, the rest goes in
-     * pages of its own */
+    /* up to a page, a message is one allocation, which any free page can
+     * take; past that the head is one page and the rest goes in pages of
+     * its own, so that it never needs pages side by side */
     head = ngx_push_store_head_size(in->ctype.len, in->event.len, 0);
-    small = ngx_pagesize / 2;
+    page = ngx_pagesize;
     room = ngx_push_store_seg_room();
-    inl = size <= small ? in->data.len
-                        : head < small ? ngx_min(small - head, in->data.len)
-                                       : 0;
+    inl = size <= page ? in->data.len
+                       : head < page ? ngx_min(page - head, in->data.len) : 0;
     head += inl;
     nsegs = (in->data.len - inl + room - 1) / room;
 
