@@ -162,6 +162,15 @@ PushTest::push_verdict(sub {
                    . ":$p->{body}";
         $cursor = PushTest::push_etag($p);
     }
+    # a channel that never had a message gave out no id: made again, a
+    # cursor of it needs no gap
+    my $e = PushTest::push_get('/sub/empty?transport=longpoll');
+    my $ecur = PushTest::push_etag($e);
+    PushTest::push_request('DELETE', '/pub/empty');
+    PushTest::push_request('POST', '/pub/empty', 'e1');
+    my $ep = PushTest::push_get('/sub/empty?transport=poll', $ecur);
+    push @out, "empty=$e->{status},$ep->{status}:"
+               . ($ep->{headers}{'push-gap'} // '-') . ":$ep->{body}";
     # a short poll on a channel that does not exist yet
     my $none = PushTest::push_get('/sub/later?transport=poll');
     my $later = PushTest::push_etag($none);
@@ -174,7 +183,7 @@ PushTest::push_verdict(sub {
 --- request
 GET /result
 --- response_body
-timeout=304 200:-:new1 200:-:new2 304:-: later=304,200:-:first
+timeout=304 200:-:new1 200:-:new2 304:-: empty=304,200:-:e1 later=304,200:-:first
 --- timeout: 20
 --- no_error_log
 [error]

@@ -21,6 +21,7 @@ __DATA__
     location ~ ^/pub/(?<ch>\w+)$ {
         push_publisher;
         push_channel $ch;
+        push_message_buffer 1000;
     }
     location = /sub {
         push_subscriber;
@@ -85,17 +86,38 @@ PushTest::push_verdict(sub {
         last if $again == 304;
         sleep 0.2;
     }
+    # when the zone is full, the channels subscribers made and left go
+    # before any message
+    my $before = PushTest::push_request('GET', '/stats')->{body};
+    my ($ch0) = $before =~ /"channels_evicted_total":(\d+)/;
+    my ($m0) = $before =~ /"evicted_total":(\d+)/;
+    my $first = 'none';
+    for my $i (1 .. 300) {
+        PushTest::push_request('POST', '/pub/late', sprintf('%03d', $i)
+                                                    . 'l' x 800);
+        my $st = PushTest::push_request('GET', '/stats')->{body};
+        my ($ch) = $st =~ /"channels_evicted_total":(\d+)/;
+        my ($m) = $st =~ /"evicted_total":(\d+)/;
+        if ($m > $m0) {
+            $first = 'message';
+            last;
+        }
+        if ($ch > $ch0) {
+            $first = 'channel';
+            last;
+        }
+    }
     return "ok=" . ($status{200} > 0 ? 'some' : 'none')
            . " refused=" . ($status{503} > 0 ? 'some' : 'none')
            . " other=" . join(',', grep { $_ ne '200' && $_ ne '503' }
                                    keys %status)
            . " why=$why messages=$messages evicted=$evicted"
-           . " publish=$old,$new again=$again";
+           . " publish=$old,$new again=$again first_evicted=$first";
 });
 --- request
 GET /result
 --- response_body
-ok=some refused=some other= why=too many channels made by subscribers wait for a publisher messages=20 evicted=0 publish=202,202 again=304
+ok=some refused=some other= why=too many channels made by subscribers wait for a publisher messages=20 evicted=0 publish=202,202 again=304 first_evicted=channel
 --- timeout: 60
 --- no_error_log
 [error]
