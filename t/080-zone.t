@@ -33,31 +33,34 @@ __DATA__
         push_first_message oldest;
     }
 --- init
-push_in_background(sub {
+PushTest::push_in_background(sub {
     my %status;
-    my $p = push_connect();
+    my $p = PushTest::push_connect();
     for my $i (1 .. 300) {
-        push_send($p, 'POST', '/pub/c' . ($i % 10),
+        PushTest::push_send($p, 'POST', '/pub/c' . ($i % 10),
                   sprintf('%04d', $i) . 'x' x 996);
-        my $r = push_read($p, 2);
+        my $r = PushTest::push_read($p, 2);
         $status{$r->{status}}++;
     }
-    my $info = push_request('GET', '/pub/c1');
+    my $info = PushTest::push_request('GET', '/pub/c1');
     my ($kept) = $info->{body} =~ /"messages":(\d+)/;
     my ($last) = $info->{body} =~ /:(\d+)"/;
     # the survivors are the newest: c1's oldest kept message is the
     # (last - kept + 1)th published to it, its i = 10 * (seq - 1) + 1
-    my $oldest = push_request('GET', '/oldest/c1');
-    my ($seq) = push_etag($oldest) =~ /:(\d+)$/;
+    my $oldest = PushTest::push_request('GET', '/oldest/c1');
+    my ($seq) = PushTest::push_etag($oldest) =~ /:(\d+)$/;
     my ($tag) = $oldest->{body} =~ /^(\d{4})/;
     my $newest = $kept > 0 && $seq == $last - $kept + 1
                  && $tag == 10 * ($seq - 1) + 1 ? 1 : 0;
     # new channels still find room among the messages
     my $fresh = 0;
     for my $i (1 .. 100) {
-        $fresh++ if push_request('POST', "/pub/new$i", 'y')->{status} == 202;
+        $fresh++
+            if PushTest::push_request('POST', "/pub/new$i", 'y')->{status}
+               == 202;
     }
-    push_report('/pub/result', join(' ', map { "$_=$status{$_}" } sort keys %status)
+    PushTest::push_report('/pub/result',
+                join(' ', map { "$_=$status{$_}" } sort keys %status)
                 . " evicted=" . ($kept < 30 ? 1 : 0) . " last=$last"
                 . " newest_kept=$newest fresh=$fresh");
 });

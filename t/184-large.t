@@ -3,7 +3,7 @@
 # anything is evicted when it cannot.
 use lib 't/helpers';
 use PushTest;
-use Digest::MD5 qw(md5_hex);
+use Digest::MD5 ();
 use Test::Nginx::Socket 'no_plan';
 
 $ENV{TEST_NGINX_VERDICT_PORT} ||= 1989;
@@ -50,7 +50,8 @@ PushTest::push_verdict(sub {
     close $lp;
     return "first=$first->{status} big=$big->{status} got=$got->{status}"
            . " len=" . length($got->{body})
-           . " same=" . (md5_hex($got->{body}) eq md5_hex($body) ? 1 : 0)
+           . " same=" . (Digest::MD5::md5_hex($got->{body})
+                         eq Digest::MD5::md5_hex($body) ? 1 : 0)
            . " waiting=$subs";
 });
 --- request
