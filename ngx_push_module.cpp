@@ -262,6 +262,14 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, max_channels),
       nullptr },
 
+    { ngx_string("push_subscribe_existing_only"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, subscribe_existing_only),
+      nullptr },
+
     { ngx_string("push_subscriber_secret"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
@@ -359,6 +367,7 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->max_channels_per_sub = NGX_CONF_UNSET_UINT;
     conf->max_subscribers = NGX_CONF_UNSET_UINT;
     conf->max_channels = NGX_CONF_UNSET_UINT;
+    conf->subscribe_existing_only = NGX_CONF_UNSET;
     conf->sub_secret = static_cast<ngx_http_complex_value_t *>(
                            NGX_CONF_UNSET_PTR);
     conf->sub_token = static_cast<ngx_http_complex_value_t *>(
@@ -436,6 +445,8 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_subscribers, prev->max_subscribers,
                               0);
     ngx_conf_merge_uint_value(conf->max_channels, prev->max_channels, 0);
+    ngx_conf_merge_value(conf->subscribe_existing_only,
+                         prev->subscribe_existing_only, 0);
     ngx_conf_merge_ptr_value(conf->sub_secret, prev->sub_secret, nullptr);
     ngx_conf_merge_ptr_value(conf->sub_token, prev->sub_token, nullptr);
 

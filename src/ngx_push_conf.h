@@ -68,6 +68,7 @@ struct ngx_push_loc_conf_t {
     ngx_uint_t       max_channels_per_sub;   /* default 16 */
     ngx_uint_t       max_subscribers;        /* per channel; 0: unlimited */
     ngx_uint_t       max_channels;           /* in the zone; 0: unlimited */
+    ngx_flag_t       subscribe_existing_only;  /* default off */
     ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
 

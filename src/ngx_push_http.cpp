@@ -1,6 +1,7 @@
 /* Small HTTP helpers shared by the publisher and the subscribers. */
 #include "ngx_push_http.h"
 #include "push_channel_id.h"
+#include "push_utf8.h"
 
 
 /* A short text answer: the body is the reason, one line. */
@@ -110,7 +111,9 @@ ngx_push_check_id(ngx_push_loc_conf_t *plcf, ngx_str_t *ids, ngx_uint_t n,
 
     default:
         *reason = id->len == 0 ? "channel id is empty"
-                               : "channel id has a control character";
+                  : push::utf8_valid(id->data, id->len)
+                    ? "channel id has a control character"
+                    : "channel id is not UTF-8";
         return NGX_HTTP_BAD_REQUEST;
     }
 

@@ -22,36 +22,52 @@ __DATA__
         push_channel $ch;
         push_message_buffer 1000;
     }
+    location ~ ^/oldest/(?<ch>\w+)$ {
+        push_subscriber poll;
+        push_channel $ch;
+        push_first_message oldest;
+    }
     location = /result {
         push_subscriber longpoll;
         push_channel result;
         push_first_message oldest;
     }
 --- init
-push_in_background(sub {
+PushTest::push_in_background(sub {
     my %status;
-    my $p = push_connect();
+    my $p = PushTest::push_connect();
     for my $i (1 .. 300) {
-        push_send($p, 'POST', '/pub/c' . ($i % 10), 'x' x 1000);
-        my $r = push_read($p, 2);
+        PushTest::push_send($p, 'POST', '/pub/c' . ($i % 10),
+                  sprintf('%04d', $i) . 'x' x 996);
+        my $r = PushTest::push_read($p, 2);
         $status{$r->{status}}++;
     }
-    my $info = push_request('GET', '/pub/c1');
+    my $info = PushTest::push_request('GET', '/pub/c1');
     my ($kept) = $info->{body} =~ /"messages":(\d+)/;
     my ($last) = $info->{body} =~ /:(\d+)"/;
+    # the survivors are the newest: c1's oldest kept message is the
+    # (last - kept + 1)th published to it, its i = 10 * (seq - 1) + 1
+    my $oldest = PushTest::push_request('GET', '/oldest/c1');
+    my ($seq) = PushTest::push_etag($oldest) =~ /:(\d+)$/;
+    my ($tag) = $oldest->{body} =~ /^(\d{4})/;
+    my $newest = $kept > 0 && $seq == $last - $kept + 1
+                 && $tag == 10 * ($seq - 1) + 1 ? 1 : 0;
     # new channels still find room among the messages
     my $fresh = 0;
     for my $i (1 .. 100) {
-        $fresh++ if push_request('POST', "/pub/new$i", 'y')->{status} == 202;
+        $fresh++
+            if PushTest::push_request('POST', "/pub/new$i", 'y')->{status}
+               == 202;
     }
-    push_report('/pub/result', join(' ', map { "$_=$status{$_}" } sort keys %status)
+    PushTest::push_report('/pub/result',
+                join(' ', map { "$_=$status{$_}" } sort keys %status)
                 . " evicted=" . ($kept < 30 ? 1 : 0) . " last=$last"
-                . " fresh=$fresh");
+                . " newest_kept=$newest fresh=$fresh");
 });
 --- request
 GET /result
 --- response_body
-202=300 evicted=1 last=30 fresh=100
+202=300 evicted=1 last=30 newest_kept=1 fresh=100
 --- timeout: 10
 --- no_error_log
 [error]

@@ -35,6 +35,10 @@ static const char  *ngx_push_transport_names[NGX_PUSH_TRANSPORTS] = {
 };
 
 
+/* Messages past their TTL a look at the figures drops first, at most. */
+#define NGX_PUSH_STATS_EXPIRE_VISIT  20000
+
+
 static void
 ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
 {
@@ -44,6 +48,8 @@ ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
     ngx_memzero(f, sizeof(ngx_push_figures_t));
 
     ngx_push_shm_lock  lock(zone->shpool);
+
+    ngx_push_store_expire_zone_locked(zone, NGX_PUSH_STATS_EXPIRE_VISIT);
 
     f->zone_size = zone->size;
     f->zone_free = zone->shpool->pfree * ngx_pagesize;
@@ -211,6 +217,25 @@ ngx_push_stats_after(ngx_rbtree_t *tree, ngx_str_t *id)
 }
 
 
+/* One channel of a listing, "," first unless it is the first. */
+static u_char *
+ngx_push_stats_entry(u_char *p, u_char *end, ngx_push_channel_t *ch,
+    ngx_push_channel_info_t *info, ngx_uint_t comma)
+{
+    ngx_int_t  n;
+    char       id[push::cursor_max_len];
+
+    p = ngx_slprintf(p, end, "%s{\"channel\":\"", comma ? "," : "");
+    p = reinterpret_cast<u_char *>(ngx_escape_json(p, ch->id, ch->id_len));
+    n = push::format_id(info->epoch, info->last_seq, id, sizeof(id));
+
+    return ngx_slprintf(p, end,
+                        "\",\"messages\":%uD,\"subscribers\":%uD,"
+                        "\"last_message_id\":\"%*s\"}",
+                        info->messages, info->subscribers, n, id);
+}
+
+
 static ngx_int_t
 ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
     ngx_str_t *pattern)
@@ -224,7 +249,6 @@ ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
     ngx_rbtree_node_t        *node;
     ngx_push_channel_t       *ch, *last = nullptr;
     ngx_push_channel_info_t   info;
-    char                      id[push::cursor_max_len];
 
     limit = NGX_PUSH_LIST_DEFAULT;
 
@@ -260,7 +284,19 @@ ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
 
         tree = &zone->sh->rbtree;
 
-        if (ngx_push_stats_arg(r, "after", &after) == NGX_OK) {
+        if (exact) {
+            /* one id: the tree finds it by its hash, however large; the
+             * answer is whole, so it has no next */
+            ch = ngx_push_store_find_locked(zone, &prefix);
+            node = nullptr;
+
+            if (ch != nullptr) {
+                ngx_push_store_expire_locked(zone, ch);
+                ngx_push_store_channel_info_locked(zone, ch, &info);
+                p = ngx_push_stats_entry(p, end, ch, &info, 0);
+            }
+
+        } else if (ngx_push_stats_arg(r, "after", &after) == NGX_OK) {
             node = ngx_push_stats_after(tree, &after);
 
         } else {
@@ -285,24 +321,15 @@ ngx_push_stats_list(ngx_http_request_t *r, ngx_push_zone_t *zone,
             visited++;
             last = ch;
 
-            if (exact ? (ch->id_len != prefix.len
-                         || ngx_memcmp(ch->id, prefix.data, prefix.len) != 0)
-                      : (ch->id_len < prefix.len
-                         || ngx_memcmp(ch->id, prefix.data, prefix.len) != 0))
+            if (ch->id_len < prefix.len
+                || ngx_memcmp(ch->id, prefix.data, prefix.len) != 0)
             {
                 continue;
             }
 
+            ngx_push_store_expire_locked(zone, ch);
             ngx_push_store_channel_info_locked(zone, ch, &info);
-
-            p = ngx_slprintf(p, end, "%s{\"channel\":\"", found ? "," : "");
-            p = reinterpret_cast<u_char *>(ngx_escape_json(p, ch->id,
-                                                           ch->id_len));
-            n = push::format_id(info.epoch, info.last_seq, id, sizeof(id));
-            p = ngx_slprintf(p, end,
-                             "\",\"messages\":%uD,\"subscribers\":%uD,"
-                             "\"last_message_id\":\"%*s\"}",
-                             info.messages, info.subscribers, n, id);
+            p = ngx_push_stats_entry(p, end, ch, &info, found);
             found++;
         }
 

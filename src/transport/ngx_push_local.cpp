@@ -33,7 +33,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
         return nullptr;
     }
 
-    ngx_memcpy(msg->bytes, m->data, m->ctype_len + m->event_len + m->len);
+    ngx_push_store_copy_payload(m, msg->bytes);
 
     msg->refs = 1;
     msg->next = nullptr;

@@ -72,27 +72,28 @@ ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta)
 
 
 /* Where a subscriber without a cursor starts in a channel whose newest
- * message is "last". */
+ * message is "last" and that began after "first": never below "first",
+ * which would read as a cursor of an earlier life of the channel. */
 static uint64_t
-ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t last)
+ngx_push_first_seq(ngx_push_sub_t *sub, uint64_t first, uint64_t last)
 {
-    ngx_int_t  first = sub->conf->first_message;
+    ngx_int_t  n = sub->conf->first_message;
 
-    if (first == NGX_PUSH_FIRST_OLDEST) {
-        return 0;
+    if (n == NGX_PUSH_FIRST_OLDEST) {
+        return first;
     }
 
-    if (first == NGX_PUSH_FIRST_NEWEST) {
+    if (n == NGX_PUSH_FIRST_NEWEST) {
         /* a short poll without a cursor is answered the newest message:
          * the page that polls every few seconds shows the latest state */
-        if (!sub->transport->registers && last > 0) {
+        if (!sub->transport->registers && last > first) {
             return last - 1;
         }
         return last;
     }
 
-    return last > static_cast<uint64_t>(first)
-           ? last - static_cast<uint64_t>(first) : 0;
+    return last - first > static_cast<uint64_t>(n)
+           ? last - static_cast<uint64_t>(n) : first;
 }
 
 
@@ -105,10 +106,11 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
 {
     ngx_int_t            rc = NGX_ERROR;
     ngx_uint_t           i, slot;
-    uint64_t             seq, last;
+    uint64_t             seq, first, last;
     ngx_push_msg_t      *m;
     ngx_push_rec_t      *rec;
     ngx_push_lmsg_t    **last_msg;
+    ngx_push_store_rc    src;
     ngx_push_local_t    *local;
     ngx_push_zone_t     *zone = sub->zone;
     ngx_push_channel_t  *ch[push::max_channels] = {};
@@ -132,6 +134,12 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     for (i = 0; i < sub->nchannels; i++) {
         ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
 
+        if (ch[i] == nullptr && sub->conf->subscribe_existing_only) {
+            *reason = "channel does not exist (push_subscribe_existing_only)";
+            rc = NGX_HTTP_FORBIDDEN;
+            goto failed;
+        }
+
         if (ch[i] == nullptr && sub->transport->registers) {
             if (sub->conf->max_channels
                 && zone->sh->nchannels >= sub->conf->max_channels)
@@ -141,9 +149,21 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
                 goto failed;
             }
 
-            ch[i] = ngx_push_store_create_locked(zone, &sub->channels[i],
-                                                 sub->conf->message_buffer,
-                                                 sub->conf->message_ttl);
+            ch[i] = ngx_push_store_create_for_sub_locked(zone,
+                        &sub->channels[i], sub->conf->message_buffer,
+                        sub->conf->message_ttl, &src);
+
+            if (src == ngx_push_store_rc::crowded) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "push: channels made by subscribers take "
+                              "their share of the zone, subscriber "
+                              "refused");
+                *reason = "too many channels made by subscribers wait for "
+                          "a publisher";
+                rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+                goto failed;
+            }
+
             if (ch[i] == nullptr) {
                 goto no_memory;
             }
@@ -153,14 +173,18 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
             ch[i]->pinned = 1;
         }
 
-        last = ch[i] ? ch[i]->last_seq : 0;
-        seq = have_cursor ? sub->cursor.seq[i] : ngx_push_first_seq(sub, last);
+        first = ch[i] ? ch[i]->first_seq
+                      : ngx_push_store_first_seq_locked(zone);
+        last = ch[i] ? ch[i]->last_seq : first;
+        seq = have_cursor ? sub->cursor.seq[i]
+                         : ngx_push_first_seq(sub, first, last);
 
-        if (seq > last) {
-            /* the channel was deleted and made anew since */
+        if (seq > last || (have_cursor && seq < first)) {
+            /* a cursor of another life of the channel: it was deleted or
+             * evicted and made anew since */
             sub->gap = 1;
             sub->gap_unknown = 1;
-            seq = 0;
+            seq = first;
         }
 
         m = ch[i] ? ngx_push_store_next_locked(zone, ch[i], seq) : nullptr;
@@ -262,7 +286,8 @@ done:
 
 no_memory:
 
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+    /* what a client asks for cannot make the module log an alert */
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "push: zone is full, subscriber refused");
     *reason = "push zone is full";
 

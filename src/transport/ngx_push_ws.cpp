@@ -260,7 +260,8 @@ ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
                                     sub->request->connection->log);
 
         if (rc != ngx_push_store_rc::ok) {
-            ngx_log_error(NGX_LOG_ALERT, sub->request->connection->log, 0,
+            /* a client's message: never an alert */
+            ngx_log_error(NGX_LOG_WARN, sub->request->connection->log, 0,
                           "push: zone full, a WebSocket message of %uz "
                           "bytes to \"%V\" refused", in.data.len,
                           &in.channel);

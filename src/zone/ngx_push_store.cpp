@@ -71,6 +71,73 @@ ngx_push_store_insert_value(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
 }
 
 
+/* Where a channel made now starts.  Ids are never reused within an epoch:
+ * a new channel starts above every seq a channel gone from the tree gave
+ * out, and one more, so that its own starting position never names a
+ * message of a gone channel.  A cursor below it is from an earlier life of
+ * the id and gets the gap signal; the first channels of a zone start at 0,
+ * so that ids count from 1. */
+uint64_t
+ngx_push_store_first_seq_locked(ngx_push_zone_t *zone)
+{
+    return zone->sh->seq_floor ? zone->sh->seq_floor + 1 : 0;
+}
+
+
+/* The channel leaves the tree for good: its seqs are never given again. */
+static void
+ngx_push_store_retire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+
+    /* one that never had a message gave out no seq: its cursors are its
+     * first_seq, where a channel made next starts at the earliest */
+    if (ch->last_seq > ch->first_seq && ch->last_seq > zone->sh->seq_floor) {
+        zone->sh->seq_floor = ch->last_seq;
+    }
+}
+
+
+/* Keeps sh->idle to the channels that were never published to and have
+ * no subscribers: they hold nothing, not even a seq a cursor could need
+ * for an exact gap count.  Called after every change of either. */
+static void
+ngx_push_store_idle_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_uint_t  idle = ch->last_seq == ch->first_seq && ch->subscribers == 0
+                       && !ch->deleted;
+
+    if (idle && !ch->in_idle) {
+        ngx_queue_insert_tail(&zone->sh->idle, &ch->idle);
+        ch->in_idle = 1;
+
+    } else if (!idle && ch->in_idle) {
+        ngx_queue_remove(&ch->idle);
+        ch->in_idle = 0;
+    }
+}
+
+
+/* What a channel a subscriber made holds in the zone, its record of the
+ * subscriber's worker included. */
+static size_t
+ngx_push_store_sub_made_size(size_t id_len)
+{
+    return offsetof(ngx_push_channel_t, id) + id_len + sizeof(ngx_push_rec_t);
+}
+
+
+static void
+ngx_push_store_sub_made_end_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch)
+{
+    if (ch->sub_made) {
+        ch->sub_made = 0;
+        zone->sh->sub_made_bytes -= ngx_push_store_sub_made_size(ch->id_len);
+    }
+}
+
+
 ngx_push_channel_t *
 ngx_push_store_create_locked(ngx_push_zone_t *zone, const ngx_str_t *id,
     ngx_uint_t max_messages, time_t ttl)
@@ -99,10 +166,61 @@ ngx_push_store_create_locked(ngx_push_zone_t *zone, const ngx_str_t *id,
     ch->max_messages = static_cast<uint32_t>(max_messages);
     ch->ttl = static_cast<uint32_t>(ttl);
     ch->active = ngx_time();
+    ch->first_seq = ngx_push_store_first_seq_locked(zone);
+    ch->last_seq = ch->first_seq;
 
     ngx_rbtree_insert(&sh->rbtree, &ch->node);
     ngx_queue_insert_tail(&sh->channels, &ch->lru);
+    ngx_push_store_idle_locked(zone, ch);
     sh->nchannels++;
+
+    return ch;
+}
+
+
+/* A channel a subscriber makes.  Until a publisher uses it, it holds only
+ * waiting subscribers, and all such channels together may take a quarter
+ * of the zone: clients that subscribe to made-up ids cannot push published
+ * data out.  Those left idle go first to make room; past the share the
+ * subscriber is refused (crowded). */
+ngx_push_channel_t *
+ngx_push_store_create_for_sub_locked(ngx_push_zone_t *zone,
+    const ngx_str_t *id, ngx_uint_t max_messages, time_t ttl,
+    ngx_push_store_rc *rc)
+{
+    size_t               size = ngx_push_store_sub_made_size(id->len);
+    ngx_queue_t         *q, *next;
+    ngx_push_channel_t  *ch;
+    ngx_push_shctx_t    *sh = zone->sh;
+
+    for (q = ngx_queue_head(&sh->idle);
+         q != ngx_queue_sentinel(&sh->idle)
+         && sh->sub_made_bytes + size > zone->size / 4;
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ch = ngx_queue_data(q, ngx_push_channel_t, idle);
+
+        if (ch->sub_made && !ch->pinned) {
+            ngx_push_store_free_channel_locked(zone, ch);
+            sh->stats.channels_evicted++;
+        }
+    }
+
+    if (sh->sub_made_bytes + size > zone->size / 4) {
+        *rc = ngx_push_store_rc::crowded;
+        return nullptr;
+    }
+
+    ch = ngx_push_store_create_locked(zone, id, max_messages, ttl);
+    if (ch == nullptr) {
+        *rc = ngx_push_store_rc::no_memory;
+        return nullptr;
+    }
+
+    ch->sub_made = 1;
+    sh->sub_made_bytes += size;
+    *rc = ngx_push_store_rc::ok;
 
     return ch;
 }
@@ -117,23 +235,77 @@ ngx_push_store_touch_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 }
 
 
+/* Payload bytes a segment holds: the rest of its page. */
+static size_t
+ngx_push_store_seg_room()
+{
+    return ngx_pagesize - offsetof(ngx_push_seg_t, data);
+}
+
+
+static size_t
+ngx_push_store_head_size(size_t ctype_len, size_t event_len, size_t inl)
+{
+    return offsetof(ngx_push_msg_t, data) + ctype_len + event_len + inl;
+}
+
+
+/* Gives back a message's memory: its segments, then its head. */
+static void
+ngx_push_store_free_message_locked(ngx_push_zone_t *zone, ngx_push_msg_t *m)
+{
+    ngx_push_seg_t  *seg, *next;
+
+    for (seg = m->more; seg != nullptr; seg = next) {
+        next = seg->next;
+        ngx_push_zone_free_locked(zone, seg);
+    }
+
+    ngx_push_zone_free_locked(zone, m);
+}
+
+
 void
 ngx_push_store_drop_message_locked(ngx_push_zone_t *zone, ngx_push_msg_t *m)
 {
     ngx_push_shctx_t  *sh = zone->sh;
+    size_t             room = ngx_push_store_seg_room();
 
     ngx_queue_remove(&m->queue);
     ngx_queue_remove(&m->age);
     m->channel->nmessages--;
     sh->nmessages--;
     sh->message_bytes -= m->len;
-    ngx_push_zone_free_locked(zone, m);
+    sh->message_pages -= (m->len - m->inline_len + room - 1) / room;
+    sh->message_heads -= ngx_push_store_head_size(m->ctype_len, m->event_len,
+                                                  m->inline_len);
+    ngx_push_store_idle_locked(zone, m->channel);
+    ngx_push_store_free_message_locked(zone, m);
+}
+
+
+/* The content type, event name and payload, one after the other. */
+void
+ngx_push_store_copy_payload(const ngx_push_msg_t *m, u_char *dst)
+{
+    size_t                left, n;
+    const ngx_push_seg_t  *seg;
+
+    dst = ngx_cpymem(dst, m->data, m->ctype_len + m->event_len
+                                   + m->inline_len);
+    left = m->len - m->inline_len;
+
+    for (seg = m->more; left > 0 && seg != nullptr; seg = seg->next) {
+        n = ngx_min(left, ngx_push_store_seg_room());
+        dst = ngx_cpymem(dst, seg->data, n);
+        left -= n;
+    }
 }
 
 
 /* Age is enforced lazily, whenever a channel is looked at: no timer walks
  * the zone. */
-static void
+void
 ngx_push_store_expire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 {
     time_t           now = ngx_time();
@@ -153,6 +325,32 @@ ngx_push_store_expire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 }
 
 
+/* Drops the messages past their channel's TTL zone-wide, for figures that
+ * count messages without looking at each channel.  The age queue is in
+ * publish order but TTLs differ by channel, so it is walked past messages
+ * still young, at most "limit" of them, so that the lock is held briefly. */
+void
+ngx_push_store_expire_zone_locked(ngx_push_zone_t *zone, ngx_uint_t limit)
+{
+    time_t           now = ngx_time();
+    ngx_queue_t     *q, *next;
+    ngx_push_msg_t  *m;
+
+    for (q = ngx_queue_head(&zone->sh->messages);
+         q != ngx_queue_sentinel(&zone->sh->messages) && limit > 0;
+         q = next, limit--)
+    {
+        next = ngx_queue_next(q);
+        m = ngx_queue_data(q, ngx_push_msg_t, age);
+
+        if (m->time + static_cast<time_t>(m->channel->ttl) <= now) {
+            ngx_push_store_drop_message_locked(zone, m);
+            zone->sh->stats.expired++;
+        }
+    }
+}
+
+
 void
 ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch)
@@ -164,9 +362,14 @@ ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     }
 
     if (!ch->deleted) {
-        ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+        ngx_push_store_retire_locked(zone, ch);
     }
 
+    if (ch->in_idle) {
+        ngx_queue_remove(&ch->idle);
+    }
+
+    ngx_push_store_sub_made_end_locked(zone, ch);
     ngx_queue_remove(&ch->lru);
     zone->sh->nchannels--;
     ngx_push_zone_free_locked(zone, ch);
@@ -221,13 +424,63 @@ ngx_push_store_mark_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 }
 
 
+/* Whether evicting every message could make room for npages pages: the
+ * pages free now, those message segments hold, and (hoping they empty
+ * whole pages) those message heads hold.  When not, a message is refused
+ * before anything is evicted: a refusal loses nothing stored. */
+static ngx_uint_t
+ngx_push_store_may_fit_locked(ngx_push_zone_t *zone, size_t npages)
+{
+    ngx_push_shctx_t  *sh = zone->sh;
+
+    return zone->shpool->pfree + sh->message_pages
+           + sh->message_heads / ngx_pagesize
+           >= npages;
+}
+
+
+/* A message's head and segments, evicting older things as needed; null
+ * (and nothing kept) when the zone cannot take it all. */
+static ngx_push_msg_t *
+ngx_push_store_alloc_message_locked(ngx_push_zone_t *zone, size_t head,
+    size_t nsegs)
+{
+    ngx_push_msg_t   *m;
+    ngx_push_seg_t   *seg, **last;
+
+    m = static_cast<ngx_push_msg_t *>(ngx_push_zone_alloc_locked(zone, head));
+    if (m == nullptr) {
+        return nullptr;
+    }
+
+    m->more = nullptr;
+    last = &m->more;
+
+    while (nsegs--) {
+        seg = static_cast<ngx_push_seg_t *>(
+                  ngx_push_zone_alloc_locked(zone, ngx_pagesize));
+        if (seg == nullptr) {
+            ngx_push_store_free_message_locked(zone, m);
+            return nullptr;
+        }
+
+        seg->next = nullptr;
+        *last = seg;
+        last = &seg->next;
+    }
+
+    return m;
+}
+
+
 ngx_push_store_rc
 ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     ngx_push_channel_info_t *info, ngx_push_wake_t *wake, ngx_log_t *log)
 {
-    size_t               size;
+    size_t               size, head, inl, nsegs, room, page, left, n;
     u_char              *p;
     ngx_push_msg_t      *m;
+    ngx_push_seg_t      *seg;
     ngx_push_shctx_t    *sh = zone->sh;
     ngx_push_channel_t  *ch;
     ngx_push_shm_lock    lock(zone->shpool);
@@ -242,6 +495,23 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     if (size > zone->size / 2) {
         sh->stats.refused++;
         return ngx_push_store_rc::too_large;
+    }
+
+    /* up to a page, a message is one allocation, which any free page can
+     * take; past that the head is one page and the rest goes in pages of
+     * its own, so that it never needs pages side by side */
+    head = ngx_push_store_head_size(in->ctype.len, in->event.len, 0);
+    page = ngx_pagesize;
+    room = ngx_push_store_seg_room();
+    inl = size <= page ? in->data.len
+                       : head < page ? ngx_min(page - head, in->data.len) : 0;
+    head += inl;
+    nsegs = (in->data.len - inl + room - 1) / room;
+
+    /* the head may need a page, a new channel another */
+    if (nsegs && !ngx_push_store_may_fit_locked(zone, nsegs + 2)) {
+        sh->stats.refused++;
+        return ngx_push_store_rc::no_memory;
     }
 
     ch = ngx_push_store_find_locked(zone, &in->channel);
@@ -261,10 +531,11 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
 
     ch->max_messages = static_cast<uint32_t>(in->max_messages);
     ch->ttl = static_cast<uint32_t>(in->ttl);
+    ngx_push_store_sub_made_end_locked(zone, ch);
     ngx_push_store_expire_locked(zone, ch);
 
     ch->pinned = 1;
-    m = static_cast<ngx_push_msg_t *>(ngx_push_zone_alloc_locked(zone, size));
+    m = ngx_push_store_alloc_message_locked(zone, head, nsegs);
     ch->pinned = 0;
 
     if (m == nullptr) {
@@ -278,18 +549,32 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     m->order = sh->stats.published;
     m->time = ngx_time();
     m->len = static_cast<uint32_t>(in->data.len);
+    m->inline_len = static_cast<uint32_t>(inl);
     m->ctype_len = static_cast<uint16_t>(in->ctype.len);
     m->event_len = static_cast<uint8_t>(in->event.len);
     p = ngx_cpymem(m->data, in->ctype.data, in->ctype.len);
     p = ngx_cpymem(p, in->event.data, in->event.len);
-    ngx_memcpy(p, in->data.data, in->data.len);
+    ngx_memcpy(p, in->data.data, inl);
+
+    left = in->data.len - inl;
+    p = in->data.data + inl;
+
+    for (seg = m->more; seg != nullptr; seg = seg->next) {
+        n = ngx_min(left, room);
+        ngx_memcpy(seg->data, p, n);
+        p += n;
+        left -= n;
+    }
 
     ngx_queue_insert_tail(&ch->messages, &m->queue);
     ngx_queue_insert_tail(&sh->messages, &m->age);
     ch->nmessages++;
     sh->nmessages++;
     sh->message_bytes += m->len;
+    sh->message_pages += nsegs;
+    sh->message_heads += head;
     sh->stats.published++;
+    ngx_push_store_idle_locked(zone, ch);
 
     while (ch->nmessages > ch->max_messages) {
         ngx_push_store_drop_message_locked(zone,
@@ -356,8 +641,9 @@ ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
     /* out of reach of new publishers and subscribers; its messages stay
      * until its last subscriber is gone, so that a worker that has not read
      * them yet still delivers them before it ends its subscribers */
-    ngx_rbtree_delete(&zone->sh->rbtree, &ch->node);
+    ngx_push_store_retire_locked(zone, ch);
     ch->deleted = 1;
+    ngx_push_store_idle_locked(zone, ch);
 
     *wake = ngx_push_store_mark_locked(zone, ch);
 
@@ -405,6 +691,7 @@ found:
 
     rec->count++;
     ch->subscribers++;
+    ngx_push_store_idle_locked(zone, ch);
     ngx_push_store_touch_locked(zone, ch);
 
     return rec;
@@ -428,6 +715,7 @@ ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone, ngx_push_rec_t *rec,
 
     rec->count -= n;
     ch->subscribers -= n;
+    ngx_push_store_idle_locked(zone, ch);
 
     if (rec->count > 0) {
         return;

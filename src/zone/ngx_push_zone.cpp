@@ -233,6 +233,7 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->channels);
     ngx_queue_init(&sh->messages);
+    ngx_queue_init(&sh->idle);
 
     for (i = 0; i < NGX_PUSH_MAX_SLOTS; i++) {
         ngx_queue_init(&sh->slots[i].recs);
@@ -260,8 +261,11 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* Evicts one thing: the zone's oldest message, else a channel that has
- * neither messages nor subscribers.  Returns 0 when nothing can go. */
+/* Evicts one thing: the channel idle longest among those never published
+ * to and without subscribers (they carry nothing anyone waits for, so
+ * channels subscribers made and left never push published data out), else
+ * the zone's oldest message, else a channel that has neither messages nor
+ * subscribers.  Returns 0 when nothing can go. */
 static ngx_uint_t
 ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
 {
@@ -269,6 +273,20 @@ ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
     ngx_push_msg_t      *m;
     ngx_push_channel_t  *ch;
     ngx_push_shctx_t    *sh = zone->sh;
+
+    /* the pinned ones are the few a request is working on */
+    for (q = ngx_queue_head(&sh->idle);
+         q != ngx_queue_sentinel(&sh->idle);
+         q = ngx_queue_next(q))
+    {
+        ch = ngx_queue_data(q, ngx_push_channel_t, idle);
+
+        if (!ch->pinned) {
+            ngx_push_store_free_channel_locked(zone, ch);
+            sh->stats.channels_evicted++;
+            return 1;
+        }
+    }
 
     if (!ngx_queue_empty(&sh->messages)) {
         q = ngx_queue_head(&sh->messages);
@@ -278,6 +296,8 @@ ngx_push_zone_evict_locked(ngx_push_zone_t *zone)
         return 1;
     }
 
+    /* those that had messages go last: a cursor of theirs still gets an
+     * exact gap count while they are here */
     for (q = ngx_queue_head(&sh->channels);
          q != ngx_queue_sentinel(&sh->channels);
          q = ngx_queue_next(q))

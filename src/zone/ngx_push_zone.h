@@ -20,26 +20,44 @@
 struct ngx_push_channel_t;
 
 
-/* One message, content type, event name and payload in one allocation. */
+/* The payload of a large message past what its head holds, one page
+ * each: pages need not be contiguous, so a page that cannot move (a channel
+ * with subscribers) never keeps a message out of a zone with room. */
+struct ngx_push_seg_t {
+    ngx_push_seg_t      *next;
+    u_char               data[1];      /* up to the end of the page */
+};
+
+
+/* One message: content type, event name and the payload, the part that
+ * does not fit a small slab chunk in whole-page segments. */
 struct ngx_push_msg_t {
     ngx_queue_t          queue;        /* channel->messages, oldest first */
     ngx_queue_t          age;          /* sh->messages, oldest first */
     ngx_push_channel_t  *channel;
+    ngx_push_seg_t      *more;         /* the payload past inline_len */
     uint64_t             seq;
     uint64_t             order;        /* publish order across the zone */
     time_t               time;
     uint32_t             len;
+    uint32_t             inline_len;
     uint16_t             ctype_len;
     uint8_t              event_len;
-    u_char               data[1];      /* ctype, event, payload */
+    u_char               data[1];      /* ctype, event, payload's start */
 };
 
 
 struct ngx_push_channel_t {
     ngx_rbtree_node_t    node;         /* key: crc32 of the id */
     ngx_queue_t          lru;          /* sh->channels, idle first */
+    ngx_queue_t          idle;         /* sh->idle while it was never
+                                        * published to and has no
+                                        * subscribers */
     ngx_queue_t          messages;
     ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
+    uint64_t             first_seq;    /* the position before its first
+                                        * message: above every seq a gone
+                                        * channel gave out */
     uint64_t             last_seq;
     time_t               active;
     uint32_t             nmessages;
@@ -49,6 +67,10 @@ struct ngx_push_channel_t {
     uint16_t             id_len;
     uint8_t              deleted;      /* out of the tree, freed when unused */
     uint8_t              pinned;       /* being changed: not to be evicted */
+    uint8_t              in_idle;
+    uint8_t              sub_made;     /* made by a subscriber, not yet
+                                        * published to: counted in
+                                        * sh->sub_made_bytes */
     u_char               id[1];
 };
 
@@ -113,10 +135,19 @@ struct ngx_push_shctx_t {
     uint32_t             nchannels;
     uint64_t             nmessages;
     uint64_t             message_bytes;
+    uint64_t             seq_floor;    /* highest seq of a channel gone from
+                                        * the tree (deleted or evicted) */
     ngx_rbtree_t         rbtree;
     ngx_rbtree_node_t    sentinel;
     ngx_queue_t          channels;
     ngx_queue_t          messages;
+    ngx_queue_t          idle;         /* channels never published to,
+                                        * without subscribers, longest
+                                        * idle first: evicted before any
+                                        * message */
+    uint64_t             sub_made_bytes;
+    uint64_t             message_pages;  /* in segments */
+    uint64_t             message_heads;  /* bytes of message heads */
     ngx_push_stats_t     stats;
     u_char               ipc_secret[NGX_PUSH_IPC_SECRET_LEN];
                                        /* in every wake-up datagram: only
@@ -130,7 +161,7 @@ struct ngx_push_shctx_t {
  * size of every field of each, the constants that size arrays in them, and
  * a version for changes of meaning.  A reload that loads a build laid out
  * otherwise must not reuse the zone. */
-#define NGX_PUSH_LAYOUT_VERSION  2
+#define NGX_PUSH_LAYOUT_VERSION  3
 
 #define NGX_PUSH_F(type, field)                                              \
     offsetof(type, field), sizeof(type::field)
@@ -139,7 +170,10 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_LAYOUT_VERSION, NGX_PUSH_MAX_SLOTS, NGX_PUSH_TRANSPORTS,
     NGX_PUSH_IPC_NAME_LEN, NGX_PUSH_IPC_SECRET_LEN,
     sizeof(ngx_queue_t), sizeof(ngx_rbtree_node_t), sizeof(ngx_rbtree_t),
+    sizeof(ngx_push_seg_t),
+    NGX_PUSH_F(ngx_push_seg_t, next), NGX_PUSH_F(ngx_push_seg_t, data),
     sizeof(ngx_push_msg_t),
+    NGX_PUSH_F(ngx_push_msg_t, more), NGX_PUSH_F(ngx_push_msg_t, inline_len),
     NGX_PUSH_F(ngx_push_msg_t, queue), NGX_PUSH_F(ngx_push_msg_t, age),
     NGX_PUSH_F(ngx_push_msg_t, channel), NGX_PUSH_F(ngx_push_msg_t, seq),
     NGX_PUSH_F(ngx_push_msg_t, order), NGX_PUSH_F(ngx_push_msg_t, time),
@@ -147,7 +181,11 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_msg_t, event_len), NGX_PUSH_F(ngx_push_msg_t, data),
     sizeof(ngx_push_channel_t),
     NGX_PUSH_F(ngx_push_channel_t, node), NGX_PUSH_F(ngx_push_channel_t, lru),
+    NGX_PUSH_F(ngx_push_channel_t, idle),
     NGX_PUSH_F(ngx_push_channel_t, messages),
+    NGX_PUSH_F(ngx_push_channel_t, first_seq),
+    NGX_PUSH_F(ngx_push_channel_t, in_idle),
+    NGX_PUSH_F(ngx_push_channel_t, sub_made),
     NGX_PUSH_F(ngx_push_channel_t, recs),
     NGX_PUSH_F(ngx_push_channel_t, last_seq),
     NGX_PUSH_F(ngx_push_channel_t, active),
@@ -182,6 +220,11 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_shctx_t, nchannels),
     NGX_PUSH_F(ngx_push_shctx_t, nmessages),
     NGX_PUSH_F(ngx_push_shctx_t, message_bytes),
+    NGX_PUSH_F(ngx_push_shctx_t, seq_floor),
+    NGX_PUSH_F(ngx_push_shctx_t, idle),
+    NGX_PUSH_F(ngx_push_shctx_t, sub_made_bytes),
+    NGX_PUSH_F(ngx_push_shctx_t, message_pages),
+    NGX_PUSH_F(ngx_push_shctx_t, message_heads),
     NGX_PUSH_F(ngx_push_shctx_t, rbtree),
     NGX_PUSH_F(ngx_push_shctx_t, sentinel),
     NGX_PUSH_F(ngx_push_shctx_t, channels),
@@ -202,6 +245,9 @@ static_assert(std::is_standard_layout<ngx_push_channel_t>::value
               "shared memory holds plain data only");
 static_assert(std::is_standard_layout<ngx_push_msg_t>::value
               && std::is_trivially_copyable<ngx_push_msg_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_seg_t>::value
+              && std::is_trivially_copyable<ngx_push_seg_t>::value,
               "shared memory holds plain data only");
 static_assert(std::is_standard_layout<ngx_push_rec_t>::value
               && std::is_trivially_copyable<ngx_push_rec_t>::value,
@@ -260,7 +306,8 @@ enum class ngx_push_store_rc {
     not_found,
     no_memory,
     too_large,
-    limited        /* push_max_channels */
+    limited,       /* push_max_channels */
+    crowded        /* subscribers' channels have their share of the zone */
 };
 
 
@@ -288,8 +335,12 @@ ngx_push_store_rc ngx_push_store_delete(ngx_push_zone_t *zone,
     ngx_push_wake_t *wake);
 ngx_push_channel_t *ngx_push_store_find_locked(ngx_push_zone_t *zone,
     const ngx_str_t *id);
+uint64_t ngx_push_store_first_seq_locked(ngx_push_zone_t *zone);
 ngx_push_channel_t *ngx_push_store_create_locked(ngx_push_zone_t *zone,
     const ngx_str_t *id, ngx_uint_t max_messages, time_t ttl);
+ngx_push_channel_t *ngx_push_store_create_for_sub_locked(
+    ngx_push_zone_t *zone, const ngx_str_t *id, ngx_uint_t max_messages,
+    time_t ttl, ngx_push_store_rc *rc);
 ngx_push_rec_t *ngx_push_store_join_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, ngx_uint_t slot);
 void ngx_push_store_unsubscribe(ngx_push_zone_t *zone, ngx_push_rec_t *rec);
@@ -297,10 +348,15 @@ void ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone,
     ngx_push_rec_t *rec, uint32_t n);
 void ngx_push_store_drop_message_locked(ngx_push_zone_t *zone,
     ngx_push_msg_t *m);
+void ngx_push_store_expire_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
+void ngx_push_store_expire_zone_locked(ngx_push_zone_t *zone,
+    ngx_uint_t limit);
 void ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 ngx_push_msg_t *ngx_push_store_next_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, uint64_t after);
+void ngx_push_store_copy_payload(const ngx_push_msg_t *m, u_char *dst);
 ngx_push_msg_t *ngx_push_store_last_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 void ngx_push_store_channel_info_locked(ngx_push_zone_t *zone,

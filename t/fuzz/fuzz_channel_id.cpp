@@ -8,6 +8,7 @@
 
 #include "push_channel_id.h"
 #include "push_id.h"
+#include "push_utf8.h"
 
 
 static push::status
@@ -25,6 +26,13 @@ expected(std::string_view id, size_t max_len)
         if (c < 0x20 || c == 0x7f) {
             return push::status::invalid;
         }
+    }
+
+    /* UTF-8 itself is checked against its own reference by fuzz_utf8 */
+    if (!push::utf8_valid(reinterpret_cast<const uint8_t *>(id.data()),
+                          id.size()))
+    {
+        return push::status::invalid;
     }
 
     return push::status::ok;

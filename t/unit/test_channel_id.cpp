@@ -112,15 +112,37 @@ test_del_is_invalid(void **)
 
 
 static void
-test_every_other_byte_is_ok(void **)
+test_every_other_ascii_byte_is_ok(void **)
 {
-    for (int c = 0x20; c <= 0xff; c++) {
+    for (int c = 0x20; c <= 0x7f; c++) {
         std::string  id = std::string("x") + static_cast<char>(c) + "y";
         int          want = static_cast<int>(c == 0x7f ? status::invalid
                                                        : status::ok);
 
         assert_int_equal(check(id, 255), want);
     }
+}
+
+
+static void
+test_bytes_that_are_not_utf8_are_invalid(void **)
+{
+    /* a lone byte >= 0x80 is never UTF-8: JSON answers could not carry it */
+    for (int c = 0x80; c <= 0xff; c++) {
+        std::string  id = std::string("x") + static_cast<char>(c) + "y";
+
+        assert_int_equal(check(id, 255), static_cast<int>(status::invalid));
+    }
+
+    assert_int_equal(check("\xff" "bad", 255),
+                     static_cast<int>(status::invalid));
+    /* overlong, surrogate, cut short at the end */
+    assert_int_equal(check("\xc0\xaf", 255),
+                     static_cast<int>(status::invalid));
+    assert_int_equal(check("\xed\xa0\x80", 255),
+                     static_cast<int>(status::invalid));
+    assert_int_equal(check("caf\xc3", 255),
+                     static_cast<int>(status::invalid));
 }
 
 
@@ -150,7 +172,8 @@ main(void)
         cmocka_unit_test(test_every_control_byte_is_invalid),
         cmocka_unit_test(test_embedded_nul_is_seen),
         cmocka_unit_test(test_del_is_invalid),
-        cmocka_unit_test(test_every_other_byte_is_ok),
+        cmocka_unit_test(test_every_other_ascii_byte_is_ok),
+        cmocka_unit_test(test_bytes_that_are_not_utf8_are_invalid),
         cmocka_unit_test(test_utf8_is_ok),
     };
 
