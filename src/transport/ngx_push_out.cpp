@@ -429,10 +429,8 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     r->write_event_handler = ngx_push_out_write_handler;
 
     if (sub->transport->ping != nullptr && sub->conf->ping_interval) {
-        sub->timer.handler = ngx_push_out_ping_handler;
-        sub->timer.data = sub;
-        sub->timer.log = r->connection->log;
-        ngx_add_timer(&sub->timer, sub->conf->ping_interval);
+        ngx_push_out_timer(sub, ngx_push_out_ping_handler,
+                           sub->conf->ping_interval);
     }
 
     if (r == r->main && r->http_version < NGX_HTTP_VERSION_20) {
@@ -442,6 +440,19 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+/* The subscriber's one timer, set up whole here whatever it is for: its
+ * handler, its data and its log (which a debug build logs through). */
+void
+ngx_push_out_timer(ngx_push_sub_t *sub, ngx_event_handler_pt handler,
+    ngx_msec_t msec)
+{
+    sub->timer.handler = handler;
+    sub->timer.data = sub;
+    sub->timer.log = sub->request->connection->log;
+    ngx_add_timer(&sub->timer, msec);
 }
 
 

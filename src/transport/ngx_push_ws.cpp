@@ -219,16 +219,17 @@ ngx_push_ws_close_with(ngx_push_sub_t *sub, uint16_t code, const char *why,
         return;
     }
 
-    sub->timer.handler = ngx_push_ws_linger_handler;
-    sub->timer.data = sub;
-    ngx_add_timer(&sub->timer, NGX_PUSH_WS_LINGER);
+    ngx_push_out_timer(sub, ngx_push_ws_linger_handler, NGX_PUSH_WS_LINGER);
 }
 
 
-static ngx_int_t
+/* A client's message, published to each of its channels.  Returns the
+ * close code that refuses it, or 0. */
+static uint16_t
 ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
 {
     ngx_uint_t               i;
+    ngx_log_t               *log = sub->request->connection->log;
     ngx_push_wake_t          wake;
     ngx_push_publish_t       in;
     ngx_push_store_rc        rc;
@@ -250,21 +251,38 @@ ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
 
     for (i = 0; i < sub->nchannels; i++) {
         in.channel = sub->channels[i];
-        rc = ngx_push_store_publish(sub->zone, &in, &info, &wake,
-                                    sub->request->connection->log);
+        rc = ngx_push_store_publish(sub->zone, &in, &info, &wake, log);
 
-        if (rc != ngx_push_store_rc::ok) {
-            ngx_log_error(NGX_LOG_ALERT, sub->request->connection->log, 0,
+        switch (rc) {
+
+        case ngx_push_store_rc::ok:
+            ngx_push_ipc_wake(wake, log);
+            continue;
+
+        case ngx_push_store_rc::too_large:
+            /* the client's doing: no room is made for what never fits */
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "push: client sent a WebSocket message of %uz "
+                          "bytes to \"%V\", too large for the push zone",
+                          in.data.len, &in.channel);
+            return push::ws_close_too_big;
+
+        case ngx_push_store_rc::limited:
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "push: a WebSocket message to \"%V\" refused: "
+                          "push_max_channels", &in.channel);
+            return push::ws_close_policy;
+
+        default:
+            ngx_log_error(NGX_LOG_ALERT, log, 0,
                           "push: zone full, a WebSocket message of %uz "
                           "bytes to \"%V\" refused", in.data.len,
                           &in.channel);
-            return NGX_ERROR;
+            return push::ws_close_try_again;
         }
-
-        ngx_push_ipc_wake(wake, sub->request->connection->log);
     }
 
-    return NGX_OK;
+    return 0;
 }
 
 
@@ -307,6 +325,7 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
 {
     size_t              at = 0;
     u_char              payload[125];
+    uint16_t            code;
     push::ws_result     res;
     auto               *ws = static_cast<ngx_push_ws_t *>(sub->ws);
     ngx_log_t          *log = sub->request->connection->log;
@@ -331,10 +350,14 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
 
         case push::ws_event::message:
             if (sub->conf->ws_publish && !ws->closing) {
-                if (ngx_push_ws_publish(sub, res.text) != NGX_OK) {
-                    /* 1013: try again later */
-                    ngx_push_ws_close_with(sub, 1013, "push zone is full",
-                                           1);
+                code = ngx_push_ws_publish(sub, res.text);
+
+                if (code != 0) {
+                    ngx_push_ws_close_with(sub, code,
+                        code == push::ws_close_too_big
+                        ? "message too large for the push zone"
+                        : code == push::ws_close_policy
+                        ? "too many channels" : "push zone is full", 1);
                     return NGX_OK;
                 }
             }
