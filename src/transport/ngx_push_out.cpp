@@ -118,19 +118,30 @@ ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len)
 }
 
 
-/* Gives back what has been sent: writes leave in order, so the first one
- * with bytes left ends the walk. */
-static void
+/* Gives back what has been sent, and returns how many bytes left since
+ * the last look.  Writes leave in order: only the first one can have
+ * bytes gone and bytes left, so the walk ends there and the count of
+ * unsent bytes is kept, never summed anew (a long list of small writes
+ * would make every flush walk it all). */
+static size_t
 ngx_push_out_reap(ngx_push_sub_t *sub)
 {
+    size_t           now, gone = 0;
     ngx_uint_t       i;
     ngx_push_out_t  *out;
 
     while ((out = sub->out) != nullptr) {
+        now = 0;
         for (i = 0; i < out->n; i++) {
-            if (out->buf[i].pos != out->buf[i].last) {
-                goto left;
-            }
+            now += out->buf[i].last - out->buf[i].pos;
+        }
+
+        gone += out->left - now;
+        sub->unsent -= out->left - now;
+        out->left = now;
+
+        if (now != 0) {
+            break;
         }
 
         sub->out = out->next;
@@ -146,21 +157,25 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
         sub->out_free = out;
     }
 
-left:
-
-    sub->unsent = 0;
-
-    for (out = sub->out; out; out = out->next) {
-        for (i = 0; i < out->n; i++) {
-            sub->unsent += out->buf[i].last - out->buf[i].pos;
-        }
-    }
+    return gone;
 }
 
 
+/* Why a subscriber is cut, from what a write returned. */
+ngx_push_close_e
+ngx_push_out_why(ngx_int_t rc)
+{
+    return rc == NGX_DECLINED ? ngx_push_close_e::slow
+                              : ngx_push_close_e::write_error;
+}
+
+
+/* NGX_ERROR: the write failed; NGX_DECLINED: the client is over
+ * push_subscriber_pending_max. */
 static ngx_int_t
 ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
 {
+    size_t                     gone;
     ngx_int_t                  rc;
     ngx_http_request_t        *r = sub->request;
     ngx_connection_t          *c = r->connection;
@@ -168,7 +183,7 @@ ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
 
     rc = ngx_http_output_filter(r, in);
 
-    ngx_push_out_reap(sub);
+    gone = ngx_push_out_reap(sub);
     sub->sent_at = ngx_current_msec;
 
     if (rc == NGX_ERROR) {
@@ -179,7 +194,10 @@ ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
                ngx_http_get_module_loc_conf(r, ngx_http_core_module));
 
     if (r->buffered || c->buffered) {
-        if (!c->write->delayed && !c->write->timer_set) {
+        /* send_timeout counts from the last byte that left, as nginx's
+         * own writer does: a client that reads slowly but steadily is
+         * not timed out, one that stopped is */
+        if (!c->write->delayed && (gone || !c->write->timer_set)) {
             ngx_add_timer(c->write, clcf->send_timeout);
         }
 
@@ -213,6 +231,13 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
 
     out->buf[out->n - 1].flush = 1;
 
+    out->left = 0;
+    for (ngx_uint_t i = 0; i < out->n; i++) {
+        out->left += out->buf[i].last - out->buf[i].pos;
+    }
+
+    sub->unsent += out->left;
+
     if (msg != nullptr) {
         msg->refs++;
         out->msg = msg;
@@ -228,10 +253,6 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
     if (sub->held == nullptr) {
         sub->held = out;
         ngx_queue_insert_tail(&ngx_push_out_held, &sub->corked);
-    }
-
-    for (ngx_uint_t i = 0; i < out->n; i++) {
-        sub->unsent += out->buf[i].last - out->buf[i].pos;
     }
 
     return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
@@ -251,6 +272,7 @@ ngx_push_out_cork(void)
 void
 ngx_push_out_uncork(void)
 {
+    ngx_int_t        rc;
     ngx_queue_t     *q;
     ngx_push_sub_t  *sub;
 
@@ -262,8 +284,9 @@ ngx_push_out_uncork(void)
         q = ngx_queue_head(&ngx_push_out_held);
         sub = ngx_queue_data(q, ngx_push_sub_t, corked);
 
-        if (ngx_push_out_release(sub, 1) != NGX_OK) {
-            sub->transport->close(sub, ngx_push_close_e::slow);
+        rc = ngx_push_out_release(sub, 1);
+        if (rc != NGX_OK) {
+            sub->transport->close(sub, ngx_push_out_why(rc));
         }
     }
 }
@@ -313,15 +336,17 @@ ngx_push_out_text(ngx_push_sub_t *sub, ngx_str_t *text)
 
 
 /* Ends the response: last words, the end of the stream, finalization.  A
- * client too slow to read is cut off instead: nothing more is queued for
- * it and its cursor lets it resume. */
+ * client cut off (too slow to read, timed out, or the write failed) gets
+ * nothing more: its cursor lets it resume. */
 void
 ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     ngx_push_close_e reason)
 {
     ngx_int_t            rc = NGX_OK;
+    ngx_uint_t           cut;
     ngx_http_request_t  *r = sub->request;
     ngx_connection_t    *c = r->connection;
+    ngx_push_stats_t    *st = &sub->zone->sh->stats;
 
     if (sub->done) {
         return;
@@ -330,16 +355,33 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     sub->done = 1;
     ngx_push_sub_leave(sub);
 
-    if (ngx_push_out_release(sub, reason != ngx_push_close_e::slow)
-        == NGX_ERROR)
-    {
+    cut = reason == ngx_push_close_e::slow
+          || reason == ngx_push_close_e::send_timeout
+          || reason == ngx_push_close_e::write_error;
+
+    if (ngx_push_out_release(sub, !cut) == NGX_ERROR) {
         rc = NGX_ERROR;
 
     } else if (reason == ngx_push_close_e::slow) {
-        ngx_push_stats_add(&sub->zone->sh->stats.slow_closed, 1);
+        ngx_push_stats_add(&st->slow_closed, 1);
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "push: subscriber closed: %uz bytes unsent, over "
                       "push_subscriber_pending_max", sub->unsent);
+        rc = NGX_ERROR;
+
+    } else if (reason == ngx_push_close_e::send_timeout) {
+        ngx_push_stats_add(&st->send_timeout_closed, 1);
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "push: subscriber closed: %uz bytes unsent, nothing "
+                      "sent for send_timeout", sub->unsent);
+        c->timedout = 1;
+        rc = NGX_ERROR;
+
+    } else if (reason == ngx_push_close_e::write_error) {
+        ngx_push_stats_add(&st->write_error_closed, 1);
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "push: subscriber closed: %uz bytes unsent, the "
+                      "write failed", sub->unsent);
         rc = NGX_ERROR;
 
     } else {
@@ -390,14 +432,17 @@ ngx_push_out_backlog(ngx_push_sub_t *sub,
 ngx_int_t
 ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text)
 {
+    ngx_int_t  rc;
+
     if (text->len == 0
         || ngx_current_msec - sub->sent_at < sub->conf->ping_interval)
     {
         return NGX_OK;
     }
 
-    if (ngx_push_out_text(sub, text) != NGX_OK) {
-        ngx_push_out_end(sub, nullptr, ngx_push_close_e::slow);
+    rc = ngx_push_out_text(sub, text);
+    if (rc != NGX_OK) {
+        ngx_push_out_end(sub, nullptr, ngx_push_out_why(rc));
         return NGX_DONE;
     }
 
@@ -517,10 +562,7 @@ ngx_push_out_write_handler(ngx_http_request_t *r)
     }
 
     if (wev->timedout) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, NGX_ETIMEDOUT,
-                      "push: subscriber timed out");
-        r->connection->timedout = 1;
-        sub->transport->close(sub, ngx_push_close_e::slow);
+        sub->transport->close(sub, ngx_push_close_e::send_timeout);
         return;
     }
 
@@ -530,8 +572,8 @@ ngx_push_out_write_handler(ngx_http_request_t *r)
 
     rc = ngx_push_out_flush(sub, nullptr);
 
-    if (rc == NGX_ERROR || rc == NGX_DECLINED) {
-        sub->transport->close(sub, ngx_push_close_e::slow);
+    if (rc != NGX_OK) {
+        sub->transport->close(sub, ngx_push_out_why(rc));
     }
 }
 

@@ -13,6 +13,8 @@ enum class ngx_push_close_e {
     shutdown,      /* this worker is going away (reload, stop) */
     timeout,       /* a long-poll waited push_longpoll_timeout */
     slow,          /* it stopped reading: push_subscriber_pending_max */
+    send_timeout,  /* no byte left for send_timeout */
+    write_error,   /* writing failed (or no memory to write with) */
 };
 
 

@@ -575,6 +575,9 @@ ngx_push_ws_close(ngx_push_sub_t *sub, ngx_push_close_e reason)
         break;
 
     case ngx_push_close_e::slow:
+    case ngx_push_close_e::send_timeout:
+    case ngx_push_close_e::write_error:
+        /* no close frame: the client is not taking bytes */
         ngx_push_out_end(sub, nullptr, reason);
         break;
 
@@ -590,14 +593,16 @@ static void
 ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_lmsg_t *msg)
 {
-    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+    ngx_int_t   rc;
+    auto       *ws = static_cast<ngx_push_ws_t *>(sub->ws);
 
     if (sub->done || ws->closing) {
         return;
     }
 
-    if (ngx_push_ws_send(sub, index, msg) != NGX_OK) {
-        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_ws_send(sub, index, msg);
+    if (rc != NGX_OK) {
+        ngx_push_ws_close(sub, ngx_push_out_why(rc));
     }
 }
 
@@ -605,7 +610,8 @@ ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_ws_ping(ngx_push_sub_t *sub)
 {
-    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+    ngx_int_t   rc;
+    auto       *ws = static_cast<ngx_push_ws_t *>(sub->ws);
 
     if (ws->closing) {
         return NGX_OK;
@@ -618,10 +624,9 @@ ngx_push_ws_ping(ngx_push_sub_t *sub)
         return NGX_DONE;
     }
 
-    if (ngx_push_ws_control(sub, push::ws_opcode::ping, nullptr, 0)
-        != NGX_OK)
-    {
-        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_ws_control(sub, push::ws_opcode::ping, nullptr, 0);
+    if (rc != NGX_OK) {
+        ngx_push_ws_close(sub, ngx_push_out_why(rc));
         return NGX_DONE;
     }
 

@@ -87,6 +87,9 @@ struct ngx_push_stats_t {
     uint64_t             expired;      /* messages dropped by age */
     uint64_t             refused;      /* publishes answered 507 */
     uint64_t             channels_evicted;
+    uint64_t             send_timeout_closed;  /* nothing left for
+                                                * send_timeout */
+    uint64_t             write_error_closed;   /* a write failed */
 };
 
 
