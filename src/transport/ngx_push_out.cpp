@@ -85,6 +85,7 @@ ngx_push_out_get(ngx_push_sub_t *sub)
     out->next = nullptr;
     out->msg = nullptr;
     out->n = 0;
+    out->index = 0;
 
     return out;
 }
@@ -122,8 +123,9 @@ ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len)
  * the last look.  Writes leave in order: only the first one can have
  * bytes gone and bytes left, so the walk ends there and the count of
  * unsent bytes is kept, never summed anew (a long list of small writes
- * would make every flush walk it all). */
-static size_t
+ * would make every flush walk it all).  A message that has left moves the
+ * cursor of what was sent. */
+size_t
 ngx_push_out_reap(ngx_push_sub_t *sub)
 {
     size_t           now, gone = 0;
@@ -150,6 +152,7 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
         }
 
         if (out->msg) {
+            sub->sent.seq[out->index] = out->msg->seq;
             ngx_push_lmsg_release(out->msg);
         }
 

@@ -12,6 +12,7 @@ struct ngx_push_out_t {
     ngx_push_lmsg_t  *msg;
     ngx_uint_t        n;
     size_t            left;       /* bytes not gone at the last look */
+    ngx_uint_t        index;      /* msg's channel in the subscription */
     ngx_chain_t       cl[3];
     ngx_buf_t         buf[3];
     u_char            own[push::cursor_max_len + 8];  /* per-subscriber text */
@@ -21,6 +22,7 @@ struct ngx_push_out_t {
 ngx_int_t ngx_push_out_begin(ngx_push_sub_t *sub, ngx_str_t *ctype);
 ngx_push_out_t *ngx_push_out_get(ngx_push_sub_t *sub);
 void ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len);
+size_t ngx_push_out_reap(ngx_push_sub_t *sub);
 ngx_push_close_e ngx_push_out_why(ngx_int_t rc);
 ngx_int_t ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
     ngx_push_lmsg_t *msg);

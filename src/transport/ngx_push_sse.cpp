@@ -121,6 +121,8 @@ ngx_push_sse_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
                          msg->sse.len - msg->sse_id_len);
     }
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 

@@ -27,6 +27,8 @@ ngx_push_stream_send(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_out_add(out, sub->conf->stream_separator.data,
                      sub->conf->stream_separator.len);
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 

@@ -555,6 +555,8 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
                                reason);
     }
 
+    sub->sent = sub->cursor;
+
     return tr->start(sub);
 }
 

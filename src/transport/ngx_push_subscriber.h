@@ -49,7 +49,9 @@ struct ngx_push_sub_t {
     ngx_uint_t                   nchannels;
     ngx_str_t                   *channels;
     ngx_push_link_t             *links;      /* when it registers */
-    push::cursor                 cursor;
+    push::cursor                 cursor;     /* what is queued */
+    push::cursor                 sent;       /* what has left, for
+                                              * $push_message_id */
     uint64_t                     missed;     /* messages skipped: gap */
     ngx_push_lmsg_t             *pending;    /* found at start */
     ngx_uint_t                   pending_index;

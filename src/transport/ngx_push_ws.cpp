@@ -560,6 +560,8 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
     ngx_push_out_add(out, out->own, n);
     ngx_push_out_add(out, msg->data.data, msg->data.len);
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 
