@@ -151,6 +151,10 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
             sub->out_last = &sub->out;
         }
 
+        if (out == sub->pong) {
+            sub->pong = nullptr;
+        }
+
         if (out->msg) {
             sub->sent.seq[out->index] = out->msg->seq;
             ngx_push_lmsg_release(out->msg);

@@ -63,6 +63,7 @@ struct ngx_push_sub_t {
     ngx_push_out_t              *held;       /* first write not yet passed
                                               * to nginx: corked */
     ngx_queue_t                  corked;     /* in the worker's list */
+    ngx_push_out_t              *pong;       /* a WebSocket pong in out */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
     void                        *ws;         /* WebSocket state */

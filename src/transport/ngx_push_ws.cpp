@@ -24,6 +24,9 @@ struct ngx_push_ws_t {
 };
 
 
+static void ngx_push_ws_close(ngx_push_sub_t *sub, ngx_push_close_e reason);
+
+
 static ngx_str_t  ngx_push_ws_upgrade = ngx_string("websocket");
 
 
@@ -141,12 +144,26 @@ ngx_push_ws_pick_protocol(ngx_push_sub_t *sub, ngx_push_ws_t *ws)
 }
 
 
-/* A control frame (at most 125 bytes of payload) of our own. */
+/* A control frame (at most 125 bytes of payload) of our own, written in
+ * out's own bytes; returns its size. */
+static size_t
+ngx_push_ws_control_frame(ngx_push_out_t *out, push::ws_opcode op,
+    const u_char *payload, size_t len)
+{
+    size_t  n;
+
+    len = len > 125 ? 125 : len;
+    n = push::ws_header(out->own, op, true, len);
+    ngx_memcpy(out->own + n, payload, len);
+
+    return n + len;
+}
+
+
 static ngx_int_t
 ngx_push_ws_control(ngx_push_sub_t *sub, push::ws_opcode op,
     const u_char *payload, size_t len)
 {
-    size_t           n;
     ngx_push_out_t  *out;
 
     out = ngx_push_out_get(sub);
@@ -154,10 +171,47 @@ ngx_push_ws_control(ngx_push_sub_t *sub, push::ws_opcode op,
         return NGX_ERROR;
     }
 
-    len = len > 125 ? 125 : len;
-    n = push::ws_header(out->own, op, true, len);
-    ngx_memcpy(out->own + n, payload, len);
-    ngx_push_out_add(out, out->own, n + len);
+    ngx_push_out_add(out, out->own,
+                     ngx_push_ws_control_frame(out, op, payload, len));
+
+    return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+/* RFC 6455 5.5.3: a pong may answer only the most recent ping.  A pong
+ * still waiting whole behind other writes is rewritten for the newest
+ * ping, so that a client pinging without reading holds one pong here, not
+ * one per ping.  NGX_DECLINED: over push_subscriber_pending_max. */
+static ngx_int_t
+ngx_push_ws_pong(ngx_push_sub_t *sub, const u_char *payload, size_t len)
+{
+    size_t           was;
+    ngx_push_out_t  *out = sub->pong;
+
+    if (out != nullptr && out->buf[0].pos == out->buf[0].start) {
+        /* nothing of it has left: its bytes and its end may change (nginx
+         * measures a buffer anew at every write) */
+        was = out->left;
+        out->left = ngx_push_ws_control_frame(out, push::ws_opcode::pong,
+                                              payload, len);
+        out->buf[0].last = out->buf[0].pos + out->left;
+        out->buf[0].end = out->buf[0].last;
+        sub->unsent = sub->unsent - was + out->left;
+
+        return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
+    }
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    ngx_push_out_add(out, out->own,
+                     ngx_push_ws_control_frame(out, push::ws_opcode::pong,
+                                               payload, len));
+
+    /* before the send: a pong that leaves at once is reaped in it */
+    sub->pong = out;
 
     return ngx_push_out_send(sub, out, nullptr);
 }
@@ -326,6 +380,7 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
     size_t              at = 0;
     u_char              payload[125];
     uint16_t            code;
+    ngx_int_t           rc;
     push::ws_result     res;
     auto               *ws = static_cast<ngx_push_ws_t *>(sub->ws);
     ngx_log_t          *log = sub->request->connection->log;
@@ -365,12 +420,16 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
             break;
 
         case push::ws_event::ping:
-            if (!ws->closing
-                && ngx_push_ws_control(sub, push::ws_opcode::pong,
-                       reinterpret_cast<const u_char *>(res.payload.data()),
-                       res.payload.size()) == NGX_ERROR)
-            {
-                ngx_push_ws_drop(sub, NGX_ERROR);
+            if (ws->closing) {
+                break;
+            }
+
+            rc = ngx_push_ws_pong(sub,
+                     reinterpret_cast<const u_char *>(res.payload.data()),
+                     res.payload.size());
+
+            if (rc != NGX_OK) {
+                ngx_push_ws_close(sub, ngx_push_out_why(rc));
                 return NGX_DONE;
             }
             break;
