@@ -47,6 +47,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->sse.len = 0;
     msg->sse_id_len = 0;
     msg->ws_text = -1;
+    msg->cached = 0;
 
     return msg;
 }
@@ -56,6 +57,9 @@ void
 ngx_push_lmsg_release(ngx_push_lmsg_t *msg)
 {
     if (--msg->refs == 0) {
+        if (msg->cached) {
+            ngx_push_lmsg_forget(msg);
+        }
         if (msg->sse.data != nullptr) {
             ngx_free(msg->sse.data);
         }

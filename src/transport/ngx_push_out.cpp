@@ -406,27 +406,72 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
 }
 
 
-/* Sends a stream's backlog, in publish order, through send.  Any gap
- * before it was counted when the start was resolved, so each message is
- * sent as the one right after the cursor. */
+/* Messages read from the zone for a stream's backlog in one step. */
+#define NGX_PUSH_REPLAY_BATCH  16
+
+
+/* Sends a stream's backlog, in publish order, through send: as much as
+ * push_subscriber_pending_max lets wait at a time (one message at least),
+ * the rest when the client has taken it (from the write handler).  So a
+ * client that does not read holds one cap's worth of messages, not the
+ * whole backlog, and a steady reader gets it all. */
 ngx_int_t
 ngx_push_out_backlog(ngx_push_sub_t *sub,
     ngx_int_t (*send)(ngx_push_sub_t *sub, ngx_uint_t index,
                       ngx_push_lmsg_t *msg))
 {
-    ngx_int_t         rc;
-    ngx_uint_t        i;
-    ngx_push_lmsg_t  *msg;
+    sub->replay = send;
 
-    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
-        sub->cursor.seq[i] = msg->seq - 1;
+    return ngx_push_out_catch_up(sub);
+}
 
-        rc = send(sub, i, msg);
-        ngx_push_lmsg_release(msg);
-        ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
+
+ngx_int_t
+ngx_push_out_catch_up(ngx_push_sub_t *sub)
+{
+    size_t             budget;
+    ngx_int_t          rc = NGX_OK;
+    ngx_uint_t         i, n, done;
+    ngx_push_replay_t  batch[NGX_PUSH_REPLAY_BATCH];
+
+    while (sub->catching_up && !sub->done) {
+
+        if (sub->unsent >= sub->conf->pending_max) {
+            /* the write handler calls again as bytes leave */
+            return NGX_OK;
+        }
+
+        budget = sub->conf->pending_max - sub->unsent;
+
+        n = ngx_push_sub_replay_next(sub, batch, NGX_PUSH_REPLAY_BATCH,
+                                     budget, &done);
+
+        if (n == 0 && !done) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (rc != NGX_ERROR && !sub->done) {
+                /* over the cap is no reason to cut here: the step was
+                 * sized to it, and only a single message can pass it */
+                rc = sub->replay(sub, batch[i].index, batch[i].msg);
+                ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
+            }
+
+            ngx_push_lmsg_release(batch[i].msg);
+        }
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
+        }
+
+        if (done) {
+            /* from here, wake-ups bring what is new */
+            sub->catching_up = 0;
+        }
+
+        if (sub->unsent) {
+            return NGX_OK;
         }
     }
 
@@ -579,8 +624,12 @@ ngx_push_out_write_handler(ngx_http_request_t *r)
 
     rc = ngx_push_out_flush(sub, nullptr);
 
-    if (rc != NGX_OK) {
-        sub->transport->close(sub, ngx_push_out_why(rc));
+    if (rc == NGX_OK && sub->catching_up) {
+        rc = ngx_push_out_catch_up(sub);
+    }
+
+    if (rc == NGX_ERROR) {
+        sub->transport->close(sub, ngx_push_close_e::write_error);
     }
 }
 

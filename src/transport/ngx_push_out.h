@@ -32,6 +32,7 @@ void ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
 ngx_int_t ngx_push_out_backlog(ngx_push_sub_t *sub,
     ngx_int_t (*send)(ngx_push_sub_t *sub, ngx_uint_t index,
                       ngx_push_lmsg_t *msg));
+ngx_int_t ngx_push_out_catch_up(ngx_push_sub_t *sub);
 ngx_int_t ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text);
 ngx_int_t ngx_push_out_wait(ngx_push_sub_t *sub);
 void ngx_push_out_timer(ngx_push_sub_t *sub, ngx_event_handler_pt handler,

@@ -55,7 +55,11 @@ struct ngx_push_sub_t {
     uint64_t                     missed;     /* messages skipped: gap */
     ngx_push_lmsg_t             *pending;    /* found at start */
     ngx_uint_t                   pending_index;
-    ngx_push_lmsg_t            **backlog;    /* streams: per channel */
+    /* a stream that starts behind reads its backlog from the zone in
+     * steps, as its client takes the bytes, through replay */
+    ngx_int_t                  (*replay)(ngx_push_sub_t *sub,
+                                         ngx_uint_t index,
+                                         ngx_push_lmsg_t *msg);
     ngx_event_t                  timer;
     ngx_push_out_t              *out;        /* being sent, oldest first */
     ngx_push_out_t             **out_last;
@@ -71,6 +75,17 @@ struct ngx_push_sub_t {
     unsigned                     gap_unknown:1;
     unsigned                     joined:1;
     unsigned                     done:1;
+    unsigned                     catching_up:1;  /* messages after the
+                                                  * cursor are still in the
+                                                  * zone only: wake-ups
+                                                  * leave it alone */
+};
+
+
+/* One message of a stream's backlog, and its channel. */
+struct ngx_push_replay_t {
+    ngx_push_lmsg_t             *msg;
+    ngx_uint_t                   index;
 };
 
 
@@ -92,7 +107,8 @@ void ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta);
 ngx_int_t ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     const char **reason);
 ngx_int_t ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub);
-ngx_push_lmsg_t *ngx_push_sub_backlog_next(ngx_push_sub_t *sub,
-    ngx_uint_t *index);
+ngx_uint_t ngx_push_sub_replay_next(ngx_push_sub_t *sub,
+    ngx_push_replay_t *batch, ngx_uint_t max, size_t budget,
+    ngx_uint_t *done);
 
 #endif /* NGX_PUSH_SUBSCRIBER_H_INCLUDED */
