@@ -57,16 +57,18 @@ PushTest::push_in_background(sub {
     }
     # about 100 KB/s, never a pause near send_timeout: 6 s or more for
     # all, three times send_timeout
-    my ($buf, $eof, $t0) = ('', 0, time);
+    my ($buf, $eof, $t0) = ('', 0, Time::HiRes::time());
     my $sel = IO::Select->new($s);
-    while ($buf !~ /data: 20 x+\n\n/ && time - $t0 < 60) {
+    while ($buf !~ /data: 20 x+\n\n/
+           && Time::HiRes::time() - $t0 < 60)
+    {
         next unless $sel->can_read(1);
         my $n = $s->sysread($buf, 16384, length $buf);
         if (!$n) { $eof = 1; last; }
-        sleep $n / 100000;
+        Time::HiRes::sleep($n / 100000);
     }
     my $got = () = $buf =~ /data: \d+ x+\n\n/g;
-    my $secs = time - $t0 > 5 ? 'over5s' : 'under5s';
+    my $secs = Time::HiRes::time() - $t0 > 5 ? 'over5s' : 'under5s';
     my ($to) = PushTest::push_request('GET', '/stats')->{body}
                =~ /"send_timeout_closed_total":(\d+)/;
     PushTest::push_report('/pub/result', "got=$got eof=$eof $secs "

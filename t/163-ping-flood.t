@@ -71,19 +71,23 @@ PushTest::push_in_background(sub {
     }
 
     # other requests while the worker reads the flood
-    my ($slowest, $deadline) = (0, time + 90);
-    while (waitpid($writer, POSIX::WNOHANG()) == 0 && time < $deadline) {
-        my $t0 = time;
+    my ($slowest, $deadline) = (0, Time::HiRes::time() + 90);
+    while (waitpid($writer, POSIX::WNOHANG()) == 0
+           && Time::HiRes::time() < $deadline)
+    {
+        my $t0 = Time::HiRes::time();
         my $r = PushTest::push_request('GET', '/pid');
-        my $took = $r ? time - $t0 : 99;
+        my $took = $r ? Time::HiRes::time() - $t0 : 99;
         $slowest = $took if $took > $slowest;
-        sleep 0.05;
+        Time::HiRes::sleep(0.05);
     }
 
     # then read: the pong for the last ping must come, with few before it
     my ($pongs, $last) = (0, '');
-    $deadline = time + 90;
-    while ($last ne sprintf('p%06d', $n) && time < $deadline) {
+    $deadline = Time::HiRes::time() + 90;
+    while ($last ne sprintf('p%06d', $n)
+           && Time::HiRes::time() < $deadline)
+    {
         my $f = PushTest::push_ws_frame($s, 10) or last;
         next unless $f->[0] == 0xA;
         $pongs++;

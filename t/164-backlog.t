@@ -148,8 +148,8 @@ PushTest::push_in_background(sub {
     my ($got, $raw) = ('', ${*$ws}{push_rest} // '');
     my %buf = ($sse => \$got, $ws => \$raw);
     my $sel = IO::Select->new($sse, $ws);
-    my $deadline = time + 60;
-    while (time < $deadline && $sel->count) {
+    my $deadline = Time::HiRes::time() + 60;
+    while (Time::HiRes::time() < $deadline && $sel->count) {
         for my $h ($sel->can_read(1)) {
             my $n = $h->sysread(${ $buf{$h} }, 65536, length ${ $buf{$h} });
             $sel->remove($h) unless $n;
