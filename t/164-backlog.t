@@ -11,6 +11,7 @@ use Time::HiRes qw(time sleep);
 use Test::Nginx::Socket 'no_plan';
 
 $ENV{TEST_NGINX_SLOW_PORT} ||= 1987;
+$ENV{TEST_NGINX_H2_PORT} ||= 1986;
 
 no_shuffle();
 run_tests();
@@ -178,6 +179,63 @@ PushTest::push_in_background(sub {
 GET /result
 --- response_body
 sse=2020 ws=2020
+--- timeout: 70
+--- no_error_log
+[error]
+over push_subscriber_pending_max
+
+
+
+=== TEST 3: over HTTP/2, a backlog five times push_subscriber_pending_max arrives whole and in order, then live
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_H2_PORT http2;
+        location ~ ^/ev/(?<ch>\w+)$ {
+            push_subscriber sse;
+            push_channel $ch;
+            push_sse_retry off;
+            push_subscriber_pending_max 256k;
+        }
+    }
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        push_publisher;
+        push_channel $ch;
+        push_message_buffer 100;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+        push_longpoll_timeout 60s;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $epoch;
+    for my $i (1 .. 20) {
+        my $r = PushTest::push_request('POST', '/pub/h2back',
+                                       sprintf('%02d', $i) . ('h' x 65536));
+        $epoch = PushTest::push_epoch($r);
+    }
+    my $pid = open(my $curl, '-|', 'curl', '-sN', '--http2-prior-knowledge',
+                   '-m', '60', "http://127.0.0.1:$ENV{TEST_NGINX_H2_PORT}"
+                   . "/ev/h2back?last_event_id=$epoch:0")
+        or die "curl: $!\n";
+    PushTest::push_wait_subscribers('/pub/h2back', 1) or die "no sub\n";
+    PushTest::push_request('POST', '/pub/h2back', 'live');
+    my $got = PushTest::push_read_until($curl, qr/data: live\n\n/, 60);
+    kill 'TERM', $pid;
+    close $curl;
+    my @seen;
+    while ($got =~ /^id: \w+:(\d+)\ndata: (?:(\d\d)(h+)|live)\n\n/mg) {
+        push @seen, $1 if !defined $3 || length $3 == 65536;
+    }
+    PushTest::push_report('/pub/result', join(',', @seen));
+});
+--- request
+GET /result
+--- response_body
+1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21
 --- timeout: 70
 --- no_error_log
 [error]
