@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_publish.h"
 #include "ngx_push_subscriber.h"
+#include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
 
 
@@ -20,6 +21,13 @@ static ngx_conf_enum_t  ngx_push_ws_frames[] = {
     { ngx_string("auto"), NGX_PUSH_WS_AUTO },
     { ngx_string("text"), NGX_PUSH_WS_TEXT },
     { ngx_string("binary"), NGX_PUSH_WS_BINARY },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_push_first_words[] = {
+    { ngx_string("newest"), static_cast<ngx_uint_t>(NGX_PUSH_FIRST_NEWEST) },
+    { ngx_string("oldest"), static_cast<ngx_uint_t>(NGX_PUSH_FIRST_OLDEST) },
     { ngx_null_string, 0 }
 };
 
@@ -97,10 +105,10 @@ static ngx_command_t  ngx_push_commands[] = {
     { ngx_string("push_first_message"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
-      ngx_push_first_message_directive,
+      ngx_push_word_or_num,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      nullptr },
+      offsetof(ngx_push_loc_conf_t, first_message),
+      &ngx_push_first_words },
 
     { ngx_string("push_sse_retry"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
@@ -257,7 +265,7 @@ static ngx_command_t  ngx_push_commands[] = {
     { ngx_string("push_subscriber_secret"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_push_complex_or_off,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_push_loc_conf_t, sub_secret),
       nullptr },
@@ -326,10 +334,12 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
         return nullptr;
     }
 
-    /* set by ngx_pcalloc(): channels = NULL, the stream_* strings empty */
+    /* set by ngx_pcalloc(): the stream_* strings empty, content = NULL,
+     * content_handler = NULL */
 
     conf->publisher = NGX_CONF_UNSET;
     conf->transports = NGX_CONF_UNSET_UINT;
+    conf->channels = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->message_buffer = NGX_CONF_UNSET_UINT;
     conf->message_ttl = NGX_CONF_UNSET;
     conf->channel_id_max_length = NGX_CONF_UNSET_SIZE;
@@ -372,6 +382,10 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->transports == NGX_CONF_UNSET_UINT) {
         conf->transports = 0;
+    }
+
+    if (ngx_push_merge_content(cf, prev, conf) != NGX_CONF_OK) {
+        return static_cast<char *>(NGX_CONF_ERROR);
     }
 
     ngx_conf_merge_ptr_value(conf->channels, prev->channels, nullptr);
@@ -465,6 +479,18 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
+    if (conf->pending_max == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_subscriber_pending_max must be more than 0");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->ws_timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_websocket_timeout must be more than 0");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
     if (conf->publisher && conf->transports) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_publisher and push_subscriber cannot share "
@@ -503,13 +529,16 @@ ngx_push_init_process(ngx_cycle_t *cycle)
 {
     ngx_push_zone_t  *zone = ngx_push_zone_current(cycle);
 
+    ngx_push_shutdown_init(cycle);
+
     if (zone == nullptr) {
         return NGX_OK;
     }
 
     /* a worker that cannot wake or be woken still publishes; it refuses
      * waiting subscribers, so it must not fail the process */
-    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain);
+    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain,
+                                    ngx_push_shutdown_all);
 
     return NGX_OK;
 }

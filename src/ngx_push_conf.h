@@ -22,9 +22,15 @@ enum ngx_push_ws_frame_e : ngx_uint_t {
     NGX_PUSH_WS_BINARY,
 };
 
-/* push_first_message without a number. */
-static constexpr ngx_int_t  NGX_PUSH_FIRST_NEWEST = -1;
-static constexpr ngx_int_t  NGX_PUSH_FIRST_OLDEST = -2;
+/* push_first_message without a number.  A keyword's value must differ
+ * from NGX_CONF_UNSET (-1), or it could neither override an inherited
+ * value nor be caught twice: ngx_push_word_or_num stores them. */
+static constexpr ngx_int_t  NGX_PUSH_FIRST_NEWEST = -2;
+static constexpr ngx_int_t  NGX_PUSH_FIRST_OLDEST = -3;
+
+static_assert(NGX_PUSH_FIRST_NEWEST != NGX_CONF_UNSET
+              && NGX_PUSH_FIRST_OLDEST != NGX_CONF_UNSET,
+              "a keyword's value must not read as unset");
 
 
 struct ngx_push_main_conf_t {
@@ -63,6 +69,12 @@ struct ngx_push_loc_conf_t {
     ngx_uint_t       max_channels;           /* in the zone; 0: unlimited */
     ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
+
+    /* the push_* directive that made this location's content handler
+     * (push_publisher, push_subscriber, push_stats), and that handler:
+     * conflicts are refused by name, if and limit_except inherit it */
+    const char                *content;
+    ngx_http_handler_pt        content_handler;
 };
 
 /* ngx_push_conf.cpp: setters shared by the directive table. */
@@ -70,6 +82,13 @@ char *ngx_push_msec_or_off(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_push_num_or_unlimited(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_push_str_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_push_word_or_num(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_push_complex_or_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_http_complex_value_t *ngx_push_default_token(ngx_conf_t *cf);
+char *ngx_push_set_content(ngx_conf_t *cf, ngx_push_loc_conf_t *plcf,
+    const char *name, ngx_http_handler_pt handler);
+char *ngx_push_merge_content(ngx_conf_t *cf, ngx_push_loc_conf_t *prev,
+    ngx_push_loc_conf_t *conf);
 
 #endif /* NGX_PUSH_CONF_H_INCLUDED */

@@ -16,6 +16,8 @@ sub token {
 our $good = token('s3cret', '4102444800:news,user.42.*');
 our $expired = token('s3cret', '1000000000:news');
 our $other = token('not-it', '4102444800:news');
+# a channel named "x*" alone, and one named "a,b": escaped in the grant
+our $escaped = token('s3cret', '4102444800:x\\*,a\\,b');
 our $tampered = encode_base64url('4102444800:sport') . '.'
                 . (split /\./, $good)[1];
 
@@ -152,3 +154,23 @@ token does not grant this channel
 access forbidden by rule
 --- no_error_log
 [alert]
+
+
+
+=== TEST 7: a backslash in a grant names a channel with "," or a final "*"
+--- config
+    location ~ ^/sub/(?<ch>.+)$ {
+        push_subscriber poll;
+        push_channel $ch;
+        push_subscriber_secret s3cret;
+    }
+--- request eval
+["GET /sub/x*?token=$::escaped", "GET /sub/xy?token=$::escaped",
+ "GET /sub/a,b?token=$::escaped", "GET /sub/a?token=$::escaped"]
+--- error_code eval
+[304, 403, 304, 403]
+--- response_body eval
+["", "token does not grant this channel\n", "",
+ "token does not grant this channel\n"]
+--- no_error_log
+[error]

@@ -10,9 +10,12 @@
 typedef void (*ngx_push_ipc_handler_pt)(ngx_push_zone_t *zone,
     ngx_uint_t slot);
 
+/* Called once when the worker begins a graceful shutdown (reload, quit). */
+typedef void (*ngx_push_ipc_exiting_pt)(void);
+
 
 ngx_int_t ngx_push_ipc_init_worker(ngx_cycle_t *cycle, ngx_push_zone_t *zone,
-    ngx_push_ipc_handler_pt handler);
+    ngx_push_ipc_handler_pt handler, ngx_push_ipc_exiting_pt exiting);
 void ngx_push_ipc_exit_worker(ngx_cycle_t *cycle);
 ngx_int_t ngx_push_ipc_slot(void);
 void ngx_push_ipc_wake(ngx_push_wake_t wake, ngx_log_t *log);

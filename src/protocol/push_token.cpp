@@ -113,35 +113,65 @@ hmac_sha256(std::string_view secret, const unsigned char *data, size_t len,
 }
 
 
+/* A backslash makes the next byte literal, so one left with nothing
+ * after it (an odd run of them at the very end) is a broken list. */
+bool
+grants_well_formed(std::string_view grants) noexcept
+{
+    size_t  run = 0;
+
+    while (run < grants.size() && grants[grants.size() - 1 - run] == '\\') {
+        run++;
+    }
+
+    return run % 2 == 0;
+}
+
+
+/* Whether one grant of the list (well formed) grants channel.  Grants
+ * are split at unescaped commas; an unescaped "*" ending a grant makes
+ * it a prefix; a backslash takes the next byte as it is. */
 bool
 granted(std::string_view grants, std::string_view channel) noexcept
 {
-    while (!grants.empty()) {
-        size_t comma = grants.find(',');
-        std::string_view g = grants.substr(0, comma);
+    size_t  i = 0, end = grants.size();
 
-        if (g.empty()) {
-            /* "a,,b" or a trailing comma: an empty grant grants nothing */
+    for ( ;; ) {
+        size_t  at = 0;
+        bool    same = true, prefix = false, empty = true;
 
-        } else if (g.back() == '*') {
-            g.remove_suffix(1);
-            if (channel.size() >= g.size()
-                && channel.compare(0, g.size(), g) == 0)
-            {
-                return true;
+        while (i < end && grants[i] != ',') {
+            char  c = grants[i++];
+
+            if (c == '\\') {
+                c = grants[i++];     /* well formed: there is a next byte */
+
+            } else if (c == '*' && (i == end || grants[i] == ',')) {
+                prefix = true;
+                empty = false;
+                break;
             }
 
-        } else if (g == channel) {
+            empty = false;
+
+            if (same && at < channel.size() && channel[at] == c) {
+                at++;
+            } else {
+                same = false;
+            }
+        }
+
+        /* "a,,b" or a trailing comma: an empty grant grants nothing */
+        if (!empty && same && (prefix || at == channel.size())) {
             return true;
         }
 
-        if (comma == std::string_view::npos) {
-            break;
+        if (i >= end) {
+            return false;
         }
-        grants.remove_prefix(comma + 1);
-    }
 
-    return false;
+        i++;                         /* the comma */
+    }
 }
 
 }  // namespace
@@ -196,6 +226,10 @@ token_check(std::string_view secret, std::string_view token, int64_t now,
     }
 
     std::string_view grants = p.substr(colon + 1);
+
+    if (!grants_well_formed(grants)) {
+        return token_status::malformed;
+    }
 
     for (size_t i = 0; i < n; i++) {
         if (!granted(grants, channels[i])) {

@@ -18,7 +18,10 @@ namespace push {
  *
  * base64url without padding (RFC 4648, section 5); expiry in Unix seconds;
  * a grant is a channel id, or a prefix ending in "*" that grants every
- * channel starting with it.
+ * channel starting with it.  In a grant a backslash makes the next byte
+ * literal: the grant a\,b grants channel "a,b", x\* channel "x*" alone,
+ * \\ is one backslash; a backslash with nothing after it makes the token
+ * malformed.
  */
 enum class token_status : int {
     ok,

@@ -17,19 +17,17 @@ static void ngx_push_publisher_body(ngx_http_request_t *r);
 char *
 ngx_push_publisher_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    auto                      *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
-    ngx_http_core_loc_conf_t  *clcf;
-    ngx_push_main_conf_t      *pmcf;
+    auto                  *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
+    char                  *rv;
+    ngx_push_main_conf_t  *pmcf;
 
-    if (plcf->publisher == 1) {
-        return const_cast<char *>("is duplicate");
+    rv = ngx_push_set_content(cf, plcf, "push_publisher",
+                              ngx_push_publisher_handler);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     plcf->publisher = 1;
-
-    clcf = static_cast<ngx_http_core_loc_conf_t *>(
-               ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
-    clcf->handler = ngx_push_publisher_handler;
 
     pmcf = static_cast<ngx_push_main_conf_t *>(
                ngx_http_conf_get_module_main_conf(cf, ngx_push_module));

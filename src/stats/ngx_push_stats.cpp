@@ -462,17 +462,14 @@ ngx_push_stats_handler(ngx_http_request_t *r)
 char *
 ngx_push_stats_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
-    ngx_push_main_conf_t      *pmcf;
+    char                  *rv;
+    ngx_push_main_conf_t  *pmcf;
 
-    clcf = static_cast<ngx_http_core_loc_conf_t *>(
-               ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
-
-    if (clcf->handler == ngx_push_stats_handler) {
-        return const_cast<char *>("is duplicate");
+    rv = ngx_push_set_content(cf, static_cast<ngx_push_loc_conf_t *>(conf),
+                              "push_stats", ngx_push_stats_handler);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
-
-    clcf->handler = ngx_push_stats_handler;
 
     pmcf = static_cast<ngx_push_main_conf_t *>(
                ngx_http_conf_get_module_main_conf(cf, ngx_push_module));

@@ -16,6 +16,9 @@ static ngx_rbtree_t       ngx_push_locals;
 static ngx_rbtree_node_t  ngx_push_locals_sentinel;
 
 
+static void ngx_push_local_free_unused(ngx_push_local_t *local);
+
+
 ngx_push_lmsg_t *
 ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
 {
@@ -177,6 +180,23 @@ ngx_push_local_unlink(ngx_push_link_t *link)
     link->local = nullptr;
     local->nlinks--;
 
+    ngx_push_local_free_unused(local);
+}
+
+
+/* One channel of a round: its local record, pinned by the round from
+ * before the first delivery to after the last, and the messages read for
+ * it (the round holds one reference to each). */
+struct ngx_push_round_t {
+    ngx_push_local_t  *local;
+    ngx_push_lmsg_t   *msgs;
+};
+
+
+/* Frees a local record nobody links to or pins any more. */
+static void
+ngx_push_local_free_unused(ngx_push_local_t *local)
+{
     if (local->nlinks == 0 && local->busy == 0) {
         ngx_rbtree_delete(&ngx_push_locals, &local->node);
         ngx_free(local);
@@ -184,12 +204,10 @@ ngx_push_local_unlink(ngx_push_link_t *link)
 }
 
 
-struct ngx_push_round_t {
-    ngx_push_local_t  *local;
-    ngx_push_lmsg_t   *msgs;
-};
-
-
+/* Delivers one channel's news.  A callback may end the subscriber it was
+ * given, and with it that subscriber's links in every channel (this one's
+ * next link is another subscriber's: a subscription names a channel once);
+ * the records stay, pinned by the round. */
 static ngx_uint_t
 ngx_push_local_fan_out(ngx_push_round_t *rd)
 {
@@ -200,8 +218,6 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
     ngx_push_lmsg_t   *msg, *nmsg;
     ngx_push_local_t  *local = rd->local;
 
-    local->busy++;
-
     for (msg = rd->msgs; msg; msg = nmsg) {
         nmsg = msg->next;
 
@@ -209,8 +225,6 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
              q != ngx_queue_sentinel(&local->links);
              q = next)
         {
-            /* deliver() may take this subscriber's links out, never
-             * another's */
             next = ngx_queue_next(q);
             link = ngx_queue_data(q, ngx_push_link_t, queue);
             sub = link->sub;
@@ -224,6 +238,8 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
         ngx_push_lmsg_release(msg);
     }
 
+    rd->msgs = nullptr;
+
     /* a deleted channel's last messages first, then its end */
     if (local->deleted) {
         for (q = ngx_queue_head(&local->links);
@@ -235,13 +251,6 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
             sub = link->sub;
             sub->transport->close(sub, ngx_push_close_e::deleted);
         }
-    }
-
-    local->busy--;
-
-    if (local->nlinks == 0) {
-        ngx_rbtree_delete(&ngx_push_locals, &local->node);
-        ngx_free(local);
     }
 
     return sent;
@@ -319,6 +328,10 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
             }
 
             if (round[nround].msgs != nullptr || local->deleted) {
+                /* pinned now, before the first delivery: any delivery may
+                 * end a subscriber that is the last of another channel in
+                 * this round */
+                local->busy++;
                 nround++;
             }
         }
@@ -332,6 +345,11 @@ ngx_push_local_drain(ngx_push_zone_t *zone, ngx_uint_t n)
 
     for (i = 0; i < nround; i++) {
         sent += ngx_push_local_fan_out(&round[i]);
+    }
+
+    for (i = 0; i < nround; i++) {
+        round[i].local->busy--;
+        ngx_push_local_free_unused(round[i].local);
     }
 
     ngx_push_out_uncork();

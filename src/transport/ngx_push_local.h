@@ -31,14 +31,30 @@ struct ngx_push_sub_t;
 
 
 /* One channel in this worker: its subscribers and the newest message this
- * worker has read from it.  Lives while its zone record does. */
+ * worker has read from it.  Lives while its zone record does.
+ *
+ * Lifetimes across a wake-up round (ngx_push_local_drain):
+ * - who creates it: the first subscriber of the channel in this worker
+ *   (ngx_push_local_get, under the zone lock);
+ * - who frees it: whoever drops the last pin, i.e. the last link goes
+ *   (ngx_push_local_unlink) while no round holds it (busy == 0), or the
+ *   round ends and finds no link left;
+ * - what a round pins: every record it will visit, before the first
+ *   delivery, until after the last.  Any callback (deliver, close) may end
+ *   the subscriber it was given: ending one unlinks it from all of its
+ *   channels, possibly the last link of a record later in the same round;
+ *   a pinned record outlives that and is walked empty.  A callback never
+ *   ends another subscriber than its own.
+ * - a subscriber is freed with its request (the pool cleanup calls
+ *   ngx_push_sub_leave, which unlinks it); a round touches neither the
+ *   subscriber nor its link after the callback that ended it. */
 struct ngx_push_local_t {
     ngx_rbtree_node_t  node;       /* key: the zone record's address */
     ngx_push_rec_t    *rec;
     uint64_t           seq;
     ngx_queue_t        links;      /* ngx_push_link_t */
     ngx_uint_t         nlinks;
-    ngx_uint_t         busy;       /* delivering: not to be freed yet */
+    ngx_uint_t         busy;       /* rounds pinning it: not to be freed */
     unsigned           deleted:1;
 };
 

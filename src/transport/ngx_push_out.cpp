@@ -1,16 +1,11 @@
 /* Output of long-lived responses: shared frames, unsent bytes, pings. */
 #include "ngx_push_out.h"
 #include "ngx_push_http.h"
+#include "ngx_push_shutdown.h"
 
 
 static void ngx_push_out_write_handler(ngx_http_request_t *r);
 static void ngx_push_out_ping_handler(ngx_event_t *ev);
-static void ngx_push_out_read_event(ngx_event_t *rev);
-
-
-/* nginx's own read handler of an HTTP/1 request (static in nginx), kept
- * from the first stream to hand back every event that is not ours. */
-static ngx_event_handler_pt  ngx_push_out_http_read;
 
 
 /* While a wake-up is delivered, writes are held per subscriber and leave
@@ -530,9 +525,10 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
                            sub->conf->ping_interval);
     }
 
-    if (r == r->main && r->http_version < NGX_HTTP_VERSION_20) {
-        ngx_push_out_watch_shutdown(sub);
-    }
+    /* a worker that shuts down ends it as its transport ends (a stream's
+     * last chunk and footer, a WebSocket close) so that clients tell it
+     * from a network failure, rather than keep it (and itself) for good */
+    ngx_push_shutdown_watch(sub);
 
     r->main->count++;
 
@@ -550,52 +546,6 @@ ngx_push_out_timer(ngx_push_sub_t *sub, ngx_event_handler_pt handler,
     sub->timer.data = sub;
     sub->timer.log = sub->request->connection->log;
     ngx_add_timer(&sub->timer, msec);
-}
-
-
-/* A worker that shuts down closes idle connections at once (c->close,
- * then the read handler): with our read handler (WebSocket has its own),
- * the subscriber is ended the way its transport ends (a long-poll's 304, a
- * stream's last chunk and footer), so that clients tell it from a network
- * failure.  A request that completes after the shutdown began missed that
- * pass: it is ended at once the same way, else it would hold the old
- * worker until its timeout, or for good with pings. */
-void
-ngx_push_out_watch_shutdown(ngx_push_sub_t *sub)
-{
-    ngx_connection_t  *c = sub->request->connection;
-
-    c->idle = 1;
-
-    if (sub->ws == nullptr) {
-        ngx_push_out_http_read = c->read->handler;
-        c->read->handler = ngx_push_out_read_event;
-    }
-
-    if (ngx_exiting) {
-        c->close = 1;
-        ngx_post_event(c->read, &ngx_posted_events);
-    }
-}
-
-
-static void
-ngx_push_out_read_event(ngx_event_t *rev)
-{
-    auto            *c = static_cast<ngx_connection_t *>(rev->data);
-    auto            *r = static_cast<ngx_http_request_t *>(c->data);
-    ngx_push_sub_t  *sub;
-
-    sub = static_cast<ngx_push_sub_t *>(
-              ngx_http_get_module_ctx(r, ngx_push_module));
-
-    if (c->close && sub != nullptr && !sub->done) {
-        c->close = 0;
-        sub->transport->close(sub, ngx_push_close_e::shutdown);
-        return;
-    }
-
-    ngx_push_out_http_read(rev);
 }
 
 

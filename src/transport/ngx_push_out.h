@@ -37,7 +37,6 @@ ngx_int_t ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text);
 ngx_int_t ngx_push_out_wait(ngx_push_sub_t *sub);
 void ngx_push_out_timer(ngx_push_sub_t *sub, ngx_event_handler_pt handler,
     ngx_msec_t msec);
-void ngx_push_out_watch_shutdown(ngx_push_sub_t *sub);
 void ngx_push_out_cork(void);
 void ngx_push_out_uncork(void);
 ngx_int_t ngx_push_out_release(ngx_push_sub_t *sub, ngx_uint_t send);

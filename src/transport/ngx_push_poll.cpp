@@ -2,6 +2,7 @@
 #include "ngx_push_subscriber.h"
 #include "ngx_push_http.h"
 #include "ngx_push_out.h"
+#include "ngx_push_shutdown.h"
 
 
 /* Answers with msg (200) or, when msg is null, 304 Not Modified; either
@@ -189,11 +190,7 @@ ngx_push_longpoll_start(ngx_push_sub_t *sub)
 
     /* a worker that shuts down answers it at once (304, no keep-alive)
      * rather than wait for the timeout */
-    if (r->connection->fd != static_cast<ngx_socket_t>(-1)
-        && r == r->main && r->http_version < NGX_HTTP_VERSION_20)
-    {
-        ngx_push_out_watch_shutdown(sub);
-    }
+    ngx_push_shutdown_watch(sub);
 
     r->main->count++;
 

@@ -2,6 +2,7 @@
  * first, and joining the channels, all under one zone lock. */
 #include "ngx_push_subscriber.h"
 #include "ngx_push_ipc.h"
+#include "ngx_push_shutdown.h"
 
 #include <cstddef>
 
@@ -24,6 +25,8 @@ ngx_push_sub_leave(ngx_push_sub_t *sub)
     if (sub->timer.timer_set) {
         ngx_del_timer(&sub->timer);
     }
+
+    ngx_push_shutdown_forget(sub);
 
     if (!sub->joined) {
         return;

@@ -25,12 +25,14 @@ ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     auto                      *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
     auto                      *value = static_cast<ngx_str_t *>(
                                            cf->args->elts);
+    char                      *rv;
     ngx_uint_t                 i, t;
-    ngx_http_core_loc_conf_t  *clcf;
     ngx_push_main_conf_t      *pmcf;
 
-    if (plcf->transports != NGX_CONF_UNSET_UINT) {
-        return const_cast<char *>("is duplicate");
+    rv = ngx_push_set_content(cf, plcf, "push_subscriber",
+                              ngx_push_subscriber_handler);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     plcf->transports = 0;
@@ -62,10 +64,6 @@ ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    clcf = static_cast<ngx_http_core_loc_conf_t *>(
-               ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
-    clcf->handler = ngx_push_subscriber_handler;
-
     pmcf = static_cast<ngx_push_main_conf_t *>(
                ngx_http_conf_get_module_main_conf(cf, ngx_push_module));
     pmcf->used = 1;
@@ -85,7 +83,9 @@ ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_complex_value_t          *cv;
     ngx_http_compile_complex_value_t   ccv;
 
-    if (plcf->channels != nullptr) {
+    /* NGX_CONF_UNSET_PTR until set: a location without push_channel
+     * inherits the server's or http's */
+    if (plcf->channels != NGX_CONF_UNSET_PTR) {
         return const_cast<char *>("is duplicate");
     }
 
@@ -118,42 +118,6 @@ ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return static_cast<char *>(NGX_CONF_ERROR);
         }
     }
-
-    return NGX_CONF_OK;
-}
-
-
-char *
-ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    auto       *plcf = static_cast<ngx_push_loc_conf_t *>(conf);
-    auto       *value = static_cast<ngx_str_t *>(cf->args->elts);
-    ngx_int_t   n;
-
-    if (plcf->first_message != NGX_CONF_UNSET) {
-        return const_cast<char *>("is duplicate");
-    }
-
-    if (ngx_strcmp(value[1].data, "newest") == 0) {
-        plcf->first_message = NGX_PUSH_FIRST_NEWEST;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_strcmp(value[1].data, "oldest") == 0) {
-        plcf->first_message = NGX_PUSH_FIRST_OLDEST;
-        return NGX_CONF_OK;
-    }
-
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid push_first_message \"%V\", expected "
-                           "newest, oldest or a number", &value[1]);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
-
-    plcf->first_message = n;
 
     return NGX_CONF_OK;
 }
@@ -323,6 +287,16 @@ ngx_push_cors(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf)
 
     if (ngx_http_complex_value(r, plcf->allow_origin, &origin) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* an answer that depends on the request's Origin must say so, with or
+     * without the header, or a cache hands one origin's answer to
+     * another; a fixed value ("*") does not depend on it */
+    if (plcf->allow_origin->lengths != nullptr) {
+        ngx_str_set(&value, "Origin");
+        if (ngx_push_add_header(r, "Vary", &value) == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (origin.len == 0) {

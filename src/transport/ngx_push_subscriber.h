@@ -41,6 +41,13 @@ struct ngx_push_transport_t {
 };
 
 
+/* One subscriber: lives in its request's pool and is freed with it.  Who
+ * ends it: its transport (answered, closed, slow, deleted, shut down) or
+ * its client (a pool cleanup); either way ngx_push_sub_leave unlinks it
+ * from every channel first.  Any transport callback (deliver, close, ping)
+ * may end the subscriber it was given, and only that one: its caller does
+ * not touch it, nor its links, afterwards (see ngx_push_local_t for what a
+ * wake-up round pins). */
 struct ngx_push_sub_t {
     ngx_http_request_t          *request;
     const ngx_push_transport_t  *transport;
@@ -67,6 +74,8 @@ struct ngx_push_sub_t {
     ngx_push_out_t              *held;       /* first write not yet passed
                                               * to nginx: corked */
     ngx_queue_t                  corked;     /* in the worker's list */
+    ngx_queue_t                  watch;      /* the worker's waiting ones,
+                                              * ended on its shutdown */
     ngx_push_out_t              *pong;       /* a WebSocket pong in out */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
@@ -75,6 +84,7 @@ struct ngx_push_sub_t {
     unsigned                     gap_unknown:1;
     unsigned                     joined:1;
     unsigned                     done:1;
+    unsigned                     watched:1;  /* in watch */
     unsigned                     catching_up:1;  /* messages after the
                                                   * cursor are still in the
                                                   * zone only: wake-ups
@@ -99,8 +109,6 @@ extern const ngx_push_transport_t  ngx_push_websocket_transport;
 char *ngx_push_subscriber_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_push_channel_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_push_first_message_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 void ngx_push_sub_leave(ngx_push_sub_t *sub);
 void ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta);

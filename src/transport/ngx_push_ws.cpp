@@ -553,7 +553,8 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
     }
 
     if (sub->gap) {
-        /* documented: a text frame the client can tell from messages */
+        /* a plain text frame: a message with these bytes looks the same
+         * (documented in the README until envelopes come) */
         out = ngx_push_out_get(sub);
         if (out == nullptr) {
             return NGX_ERROR;

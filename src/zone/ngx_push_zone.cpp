@@ -221,6 +221,15 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         }
     } while (sh->epoch == 0);
 
+    /* What wake-up datagrams carry: only the processes that map this zone
+     * know it, so no other local user can send one that is taken. */
+    if (RAND_bytes(sh->ipc_secret, sizeof(sh->ipc_secret)) != 1) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "push_zone \"%V\": no random bytes for its secret",
+                      &shm_zone->shm.name);
+        return NGX_ERROR;
+    }
+
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->channels);
     ngx_queue_init(&sh->messages);
@@ -308,10 +317,100 @@ ngx_push_zone_free_locked(ngx_push_zone_t *zone, void *p)
 }
 
 
-static ngx_uint_t
-ngx_push_pid_alive(ngx_pid_t pid)
+/* A process's start time, in clock ticks since boot (field 22 of
+ * /proc/PID/stat), and its state (field 3); 0 when it cannot be read.  A
+ * pid and its start time name one process: a pid alone may be reused. */
+uint64_t
+ngx_push_process_start(ngx_pid_t pid, u_char *state)
 {
-    return kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+    u_char      buf[1024], *p, *last;
+    ssize_t     n;
+    uint64_t    start;
+    ngx_fd_t    fd;
+    ngx_uint_t  field;
+    char        path[64];
+
+    *state = '?';
+
+    ngx_sprintf(reinterpret_cast<u_char *>(path), "/proc/%P/stat%Z", pid);
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return 0;
+    }
+
+    n = ngx_read_fd(fd, buf, sizeof(buf));
+    ngx_close_file(fd);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    /* the command name, in parentheses, may hold spaces and ')' */
+    last = buf + n;
+    for (p = last - 1; p > buf && *p != ')'; p--) { /* void */ }
+
+    if (p == buf || p + 2 >= last) {
+        return 0;
+    }
+
+    p += 2;
+    *state = *p;
+
+    for (field = 3; field < 22 && p < last; p++) {
+        if (*p == ' ') {
+            field++;
+        }
+    }
+
+    for (start = 0; p < last && *p >= '0' && *p <= '9'; p++) {
+        start = start * 10 + (*p - '0');
+    }
+
+    return field == 22 ? start : 0;
+}
+
+
+/* Whether the process that took the slot still runs: the pid exists, is
+ * not a zombie, and started when the slot's taker did. */
+ngx_uint_t
+ngx_push_slot_alive(const ngx_push_slot_t *slot)
+{
+    u_char    state;
+    uint64_t  start;
+
+    if (slot->pid == 0) {
+        return 0;
+    }
+
+    if (kill(slot->pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+        return 0;
+    }
+
+    start = ngx_push_process_start(slot->pid, &state);
+
+    if (start == 0) {
+        /* no /proc to ask: the pid is all there is to go by */
+        return 1;
+    }
+
+    return state != 'Z' && state != 'X'
+           && (slot->start == 0 || slot->start == start);
+}
+
+
+/* A fresh random name for the slot's wake-up socket. */
+void
+ngx_push_slot_rename_locked(ngx_push_zone_t *zone, ngx_uint_t n)
+{
+    ngx_push_slot_t  *slot = &zone->sh->slots[n];
+
+    if (RAND_bytes(slot->name, sizeof(slot->name)) != 1) {
+        /* not secret, only unpredictable enough not to be squatted */
+        for (size_t i = 0; i < sizeof(slot->name); i++) {
+            slot->name[i] = static_cast<u_char>(ngx_random());
+        }
+    }
 }
 
 
@@ -320,16 +419,22 @@ ngx_push_pid_alive(ngx_pid_t pid)
 ngx_int_t
 ngx_push_slot_acquire(ngx_push_zone_t *zone, ngx_log_t *log)
 {
+    u_char             state;
+    uint64_t           start;
     ngx_int_t          found = NGX_ERROR;
     ngx_uint_t         i;
     ngx_push_slot_t   *slot;
+
+    /* its own start time: with the pid, what names this process */
+    start = ngx_push_process_start(ngx_pid, &state);
+
     ngx_push_shm_lock  lock(zone->shpool);
 
     for (i = 0; i < NGX_PUSH_MAX_SLOTS; i++) {
         slot = &zone->sh->slots[i];
 
         if (slot->pid != 0 && slot->pid != ngx_pid
-            && ngx_push_pid_alive(slot->pid))
+            && ngx_push_slot_alive(slot))
         {
             continue;
         }
@@ -344,14 +449,10 @@ ngx_push_slot_acquire(ngx_push_zone_t *zone, ngx_log_t *log)
         if (found == NGX_ERROR) {
             found = i;
             slot->pid = ngx_pid;
+            slot->start = start;
             slot->signalled = 0;
+            ngx_push_slot_rename_locked(zone, i);
         }
-    }
-
-    if (found == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "push: more than %d worker processes, this one will "
-                      "not serve subscribers", NGX_PUSH_MAX_SLOTS);
     }
 
     return found;
@@ -386,6 +487,8 @@ ngx_push_slot_reap_locked(ngx_push_zone_t *zone, ngx_uint_t n)
 
     ngx_queue_init(&slot->dirty);
     slot->pid = 0;
+    slot->start = 0;
     slot->signalled = 0;
+    ngx_memzero(slot->name, sizeof(slot->name));
     ngx_memzero(slot->subscribers, sizeof(slot->subscribers));
 }

@@ -3,7 +3,9 @@
 #define NGX_PUSH_ZONE_H_INCLUDED
 
 #include "ngx_push.h"
+#include "push_layout.h"
 
+#include <cstddef>
 #include <type_traits>
 
 
@@ -64,12 +66,25 @@ struct ngx_push_rec_t {
 };
 
 
-/* A worker process: what it subscribes to and what it must look at. */
-#define NGX_PUSH_TRANSPORTS  5          /* poll ... websocket, as bits */
+/* A worker process: what it subscribes to and what it must look at.
+ *
+ * Owner: the worker that took it (ngx_push_slot_acquire) until it gives it
+ * back on exit; a worker that died without doing so is found out by the
+ * next worker that looks for a slot, or by a publisher that cannot reach
+ * it, through its pid AND its start time (a pid alone may have been
+ * reused by another process since).  Helper processes take no slot. */
+#define NGX_PUSH_TRANSPORTS    5        /* poll ... websocket, as bits */
+#define NGX_PUSH_IPC_NAME_LEN  16       /* random bytes of a socket name */
 
 struct ngx_push_slot_t {
     ngx_pid_t            pid;          /* 0: free */
-    uint32_t             signalled;    /* a wake-up is on its way */
+    uint32_t             signalled;    /* a wake-up was sent, not yet read:
+                                        * set only while it is on its way */
+    uint64_t             start;        /* the process's start time, clock
+                                        * ticks since boot; 0: unknown */
+    u_char               name[NGX_PUSH_IPC_NAME_LEN];
+                                       /* its wake-up socket's name: random
+                                        * for each taker, never published */
     ngx_queue_t          recs;
     ngx_queue_t          dirty;
     uint32_t             subscribers[NGX_PUSH_TRANSPORTS];  /* waiting */
@@ -93,10 +108,7 @@ struct ngx_push_stats_t {
 };
 
 
-/* Changes whenever the shared structures do: a reload that loads another
- * build of the module must not reuse a zone laid out differently. */
-#define NGX_PUSH_LAYOUT  (0x70757368u ^ (uint32_t) sizeof(ngx_push_shctx_t) \
-                          ^ ((uint32_t) sizeof(ngx_push_channel_t) << 16))
+#define NGX_PUSH_IPC_SECRET_LEN  16
 
 struct ngx_push_shctx_t {
     uint32_t             layout;       /* NGX_PUSH_LAYOUT */
@@ -109,9 +121,81 @@ struct ngx_push_shctx_t {
     ngx_queue_t          channels;
     ngx_queue_t          messages;
     ngx_push_stats_t     stats;
+    u_char               ipc_secret[NGX_PUSH_IPC_SECRET_LEN];
+                                       /* in every wake-up datagram: only
+                                        * processes mapping the zone know
+                                        * it; never in a message id */
     ngx_push_slot_t      slots[NGX_PUSH_MAX_SLOTS];
 };
 
+
+/* Changes whenever a shared structure does: the size and the offset and
+ * size of every field of each, the constants that size arrays in them, and
+ * a version for changes of meaning.  A reload that loads a build laid out
+ * otherwise must not reuse the zone. */
+#define NGX_PUSH_LAYOUT_VERSION  2
+
+#define NGX_PUSH_F(type, field)                                              \
+    offsetof(type, field), sizeof(type::field)
+
+static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
+    NGX_PUSH_LAYOUT_VERSION, NGX_PUSH_MAX_SLOTS, NGX_PUSH_TRANSPORTS,
+    NGX_PUSH_IPC_NAME_LEN, NGX_PUSH_IPC_SECRET_LEN,
+    sizeof(ngx_queue_t), sizeof(ngx_rbtree_node_t), sizeof(ngx_rbtree_t),
+    sizeof(ngx_push_msg_t),
+    NGX_PUSH_F(ngx_push_msg_t, queue), NGX_PUSH_F(ngx_push_msg_t, age),
+    NGX_PUSH_F(ngx_push_msg_t, channel), NGX_PUSH_F(ngx_push_msg_t, seq),
+    NGX_PUSH_F(ngx_push_msg_t, order), NGX_PUSH_F(ngx_push_msg_t, time),
+    NGX_PUSH_F(ngx_push_msg_t, len), NGX_PUSH_F(ngx_push_msg_t, ctype_len),
+    NGX_PUSH_F(ngx_push_msg_t, event_len), NGX_PUSH_F(ngx_push_msg_t, data),
+    sizeof(ngx_push_channel_t),
+    NGX_PUSH_F(ngx_push_channel_t, node), NGX_PUSH_F(ngx_push_channel_t, lru),
+    NGX_PUSH_F(ngx_push_channel_t, messages),
+    NGX_PUSH_F(ngx_push_channel_t, recs),
+    NGX_PUSH_F(ngx_push_channel_t, last_seq),
+    NGX_PUSH_F(ngx_push_channel_t, active),
+    NGX_PUSH_F(ngx_push_channel_t, nmessages),
+    NGX_PUSH_F(ngx_push_channel_t, subscribers),
+    NGX_PUSH_F(ngx_push_channel_t, max_messages),
+    NGX_PUSH_F(ngx_push_channel_t, ttl),
+    NGX_PUSH_F(ngx_push_channel_t, id_len),
+    NGX_PUSH_F(ngx_push_channel_t, deleted),
+    NGX_PUSH_F(ngx_push_channel_t, pinned),
+    NGX_PUSH_F(ngx_push_channel_t, id),
+    sizeof(ngx_push_rec_t),
+    NGX_PUSH_F(ngx_push_rec_t, in_channel),
+    NGX_PUSH_F(ngx_push_rec_t, in_slot), NGX_PUSH_F(ngx_push_rec_t, in_dirty),
+    NGX_PUSH_F(ngx_push_rec_t, channel), NGX_PUSH_F(ngx_push_rec_t, count),
+    NGX_PUSH_F(ngx_push_rec_t, slot), NGX_PUSH_F(ngx_push_rec_t, dirty),
+    sizeof(ngx_push_slot_t),
+    NGX_PUSH_F(ngx_push_slot_t, pid), NGX_PUSH_F(ngx_push_slot_t, signalled),
+    NGX_PUSH_F(ngx_push_slot_t, start), NGX_PUSH_F(ngx_push_slot_t, name),
+    NGX_PUSH_F(ngx_push_slot_t, recs), NGX_PUSH_F(ngx_push_slot_t, dirty),
+    NGX_PUSH_F(ngx_push_slot_t, subscribers),
+    sizeof(ngx_push_stats_t),
+    NGX_PUSH_F(ngx_push_stats_t, published),
+    NGX_PUSH_F(ngx_push_stats_t, delivered),
+    NGX_PUSH_F(ngx_push_stats_t, slow_closed),
+    NGX_PUSH_F(ngx_push_stats_t, gaps), NGX_PUSH_F(ngx_push_stats_t, evicted),
+    NGX_PUSH_F(ngx_push_stats_t, expired),
+    NGX_PUSH_F(ngx_push_stats_t, refused),
+    NGX_PUSH_F(ngx_push_stats_t, channels_evicted),
+    sizeof(ngx_push_shctx_t),
+    NGX_PUSH_F(ngx_push_shctx_t, layout), NGX_PUSH_F(ngx_push_shctx_t, epoch),
+    NGX_PUSH_F(ngx_push_shctx_t, nchannels),
+    NGX_PUSH_F(ngx_push_shctx_t, nmessages),
+    NGX_PUSH_F(ngx_push_shctx_t, message_bytes),
+    NGX_PUSH_F(ngx_push_shctx_t, rbtree),
+    NGX_PUSH_F(ngx_push_shctx_t, sentinel),
+    NGX_PUSH_F(ngx_push_shctx_t, channels),
+    NGX_PUSH_F(ngx_push_shctx_t, messages),
+    NGX_PUSH_F(ngx_push_shctx_t, stats),
+    NGX_PUSH_F(ngx_push_shctx_t, ipc_secret),
+    NGX_PUSH_F(ngx_push_shctx_t, slots));
+
+#undef NGX_PUSH_F
+
+#define NGX_PUSH_LAYOUT  ngx_push_layout_stamp
 
 static_assert(std::is_standard_layout<ngx_push_shctx_t>::value
               && std::is_trivially_copyable<ngx_push_shctx_t>::value,
@@ -124,6 +208,9 @@ static_assert(std::is_standard_layout<ngx_push_msg_t>::value
               "shared memory holds plain data only");
 static_assert(std::is_standard_layout<ngx_push_rec_t>::value
               && std::is_trivially_copyable<ngx_push_rec_t>::value,
+              "shared memory holds plain data only");
+static_assert(std::is_standard_layout<ngx_push_slot_t>::value
+              && std::is_trivially_copyable<ngx_push_slot_t>::value,
               "shared memory holds plain data only");
 
 
@@ -187,8 +274,11 @@ ngx_push_zone_t *ngx_push_zone_current(ngx_cycle_t *cycle);
 void *ngx_push_zone_alloc_locked(ngx_push_zone_t *zone, size_t size);
 void ngx_push_zone_free_locked(ngx_push_zone_t *zone, void *p);
 ngx_int_t ngx_push_slot_acquire(ngx_push_zone_t *zone, ngx_log_t *log);
+void ngx_push_slot_rename_locked(ngx_push_zone_t *zone, ngx_uint_t slot);
 void ngx_push_slot_release(ngx_push_zone_t *zone, ngx_uint_t slot);
 void ngx_push_slot_reap_locked(ngx_push_zone_t *zone, ngx_uint_t slot);
+ngx_uint_t ngx_push_slot_alive(const ngx_push_slot_t *slot);
+uint64_t ngx_push_process_start(ngx_pid_t pid, u_char *state);
 
 /* ngx_push_store.cpp: channels and messages. */
 ngx_push_store_rc ngx_push_store_publish(ngx_push_zone_t *zone,

@@ -46,6 +46,8 @@ for target in t/fuzz/fuzz_*.cpp; do
             ;;
         fuzz_token)
             printf '\x04news1893456000:news,user.42.*' > "$out/corpus/$name/grant"
+            printf '\x03a,b1893456000:x\\*,a\\,b,c\\\\*' \
+                > "$out/corpus/$name/escaped"
             printf '\x00MTg5MzQ1NjAwMDpuZXdz.5VZ7PP88_DBvIExmC1ikAZ5jswzE5dhfEcyhyOZZzZc' \
                 > "$out/corpus/$name/token"
             ;;

@@ -174,6 +174,69 @@ test_signed_but_malformed_payload(void **)
 }
 
 
+/* A grant whose channel id holds "," or ends in "*": a backslash makes
+ * the next byte literal (the C strings below double each backslash). */
+static int
+grant(std::string_view grants, std::string_view channel)
+{
+    char         out[512];
+    std::string  payload = "1893456000:" + std::string(grants);
+    size_t       n = token_make("s3cret", payload, out, sizeof(out));
+
+    assert_true(n > 0);
+    return check(std::string_view(out, n), channel);
+}
+
+
+static void
+test_escaped_grants(void **)
+{
+    int  ok = st(token_status::ok);
+    int  no = st(token_status::not_granted);
+    int  bad = st(token_status::malformed);
+
+    /* a channel literally named "x*": only it, not a prefix */
+    assert_int_equal(grant("x\\*", "x*"), ok);
+    assert_int_equal(grant("x\\*", "xy"), no);
+    assert_int_equal(grant("x\\*", "x"), no);
+    /* unescaped, "x*" stays a prefix (and so grants "x*" too) */
+    assert_int_equal(grant("x*", "xy"), ok);
+    assert_int_equal(grant("x*", "x*"), ok);
+    /* an escaped star, then a real one: every channel starting "x*" */
+    assert_int_equal(grant("x\\**", "x*y"), ok);
+    assert_int_equal(grant("x\\**", "xy"), no);
+    /* a prefix grant before others in the list, escaped or not */
+    assert_int_equal(grant("x*,b", "xy"), ok);
+    assert_int_equal(grant("x\\*,b", "xy"), no);
+    assert_int_equal(grant("x\\*,b", "x*"), ok);
+    assert_int_equal(grant("x\\**,b", "x*y"), ok);
+
+    /* a comma inside a channel id */
+    assert_int_equal(grant("a\\,b", "a,b"), ok);
+    assert_int_equal(grant("a\\,b", "a"), no);
+    assert_int_equal(grant("a\\,b", "b"), no);
+    assert_int_equal(grant("n,a\\,b,z", "a,b"), ok);
+    assert_int_equal(grant("n,a\\,b,z", "z"), ok);
+
+    /* a backslash itself, and one before any other byte */
+    assert_int_equal(grant("a\\\\,b", "a\\"), ok);
+    assert_int_equal(grant("a\\\\,b", "b"), ok);
+    assert_int_equal(grant("a\\\\*", "a\\z"), ok);
+    assert_int_equal(grant("a\\\\*", "az"), no);
+    assert_int_equal(grant("\\q", "q"), ok);
+    assert_int_equal(grant("\\q", "\\q"), no);
+
+    /* a star that does not end a grant was always literal */
+    assert_int_equal(grant("a*b", "a*b"), ok);
+    assert_int_equal(grant("a*b", "axb"), no);
+
+    /* a backslash with nothing after it: the app signed garbage */
+    assert_int_equal(grant("news,a\\", "news"), bad);
+    assert_int_equal(grant("a\\\\\\", "a\\"), bad);
+    assert_int_equal(grant("\\", "news"), bad);
+}
+
+
 int
 main(void)
 {
@@ -184,6 +247,7 @@ main(void)
         cmocka_unit_test(test_tampering_is_seen),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_signed_but_malformed_payload),
+        cmocka_unit_test(test_escaped_grants),
     };
 
     return cmocka_run_group_tests_name("token", tests, nullptr, nullptr);
