@@ -229,7 +229,11 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
             link = ngx_queue_data(q, ngx_push_link_t, queue);
             sub = link->sub;
 
-            if (msg->seq > sub->cursor.seq[link->index]) {
+            /* a stream still replaying its backlog reads this message
+             * from the zone in its turn */
+            if (msg->seq > sub->cursor.seq[link->index]
+                && !sub->catching_up)
+            {
                 sub->transport->deliver(sub, link->index, msg);
                 sent++;
             }

@@ -149,8 +149,7 @@ ngx_push_sse_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 {
     ngx_int_t  rc;
 
-    if (sub->done || sub->catching_up) {
-        /* a stream still behind reads this message from the zone */
+    if (sub->done) {
         return;
     }
 

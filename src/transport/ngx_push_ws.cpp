@@ -658,8 +658,7 @@ ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_int_t   rc;
     auto       *ws = static_cast<ngx_push_ws_t *>(sub->ws);
 
-    if (sub->done || ws->closing || sub->catching_up) {
-        /* a stream still behind reads this message from the zone */
+    if (sub->done || ws->closing) {
         return;
     }
 
