@@ -29,7 +29,7 @@ __DATA__
 ["", "", "", "", "Content-Type: application/json"]
 --- response_body_like eval
 [qr/"messages":1/, qr/"messages":2/, qr/"messages":2/, qr/"messages":1/,
- qr/^\{"zone_size_bytes":1048576,"zone_used_bytes":\d+,"zone_free_bytes":\d+,"channels":2,"subscribers":0,"workers":1,"messages":3,"message_bytes":12,"published_total":4,"delivered_total":0,"slow_closed_total":0,"gaps_total":0,"evicted_total":0,"expired_total":0,"refused_total":0,"channels_evicted_total":0,"subscribers_by_transport":\{"poll":0,"longpoll":0,"stream":0,"sse":0,"websocket":0\},"worker_subscribers":\[\{"pid":\d+,"poll":0,"longpoll":0,"stream":0,"sse":0,"websocket":0\}\]\}\n\z/]
+ qr/^\{"zone_size_bytes":1048576,"zone_used_bytes":\d+,"zone_free_bytes":\d+,"channels":2,"subscribers":0,"workers":1,"messages":3,"message_bytes":12,"published_total":4,"delivered_total":0,"slow_closed_total":0,"send_timeout_closed_total":0,"write_error_closed_total":0,"gaps_total":0,"evicted_total":0,"expired_total":0,"refused_total":0,"channels_evicted_total":0,"subscribers_by_transport":\{"poll":0,"longpoll":0,"stream":0,"sse":0,"websocket":0\},"worker_subscribers":\[\{"pid":\d+,"poll":0,"longpoll":0,"stream":0,"sse":0,"websocket":0\}\]\}\n\z/]
 --- no_error_log
 [error]
 [alert]
@@ -121,7 +121,7 @@ sub {
     return @bad ? CORE::join("\n", @bad) . "\n" : scalar(keys %names) . " metrics\n";
 }
 --- response_body
-17 metrics
+19 metrics
 --- no_error_log
 [error]
 

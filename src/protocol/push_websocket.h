@@ -32,6 +32,7 @@ constexpr uint16_t ws_close_no_status = 1005;   /* never sent: "none" */
 constexpr uint16_t ws_close_bad_data = 1007;
 constexpr uint16_t ws_close_policy = 1008;
 constexpr uint16_t ws_close_too_big = 1009;
+constexpr uint16_t ws_close_try_again = 1013;
 
 
 enum class ws_event {

@@ -2,7 +2,7 @@
  * log_format and anything else that takes variables. */
 #include "ngx_push_stats.h"
 #include "ngx_push_publish.h"
-#include "ngx_push_subscriber.h"
+#include "ngx_push_out.h"
 
 
 enum ngx_push_var_e : uintptr_t {
@@ -105,14 +105,20 @@ ngx_push_var_subscriber(ngx_http_request_t *r, ngx_http_variable_value_t *v,
             break;
         }
         /* the cursor: what the subscriber has been sent, or where it
-         * stands */
+         * stands.  A stream counts a message once it has left, not when
+         * it was queued: a client cut off never got what was waiting. */
+        if (sub->transport->streams) {
+            (void) ngx_push_out_reap(sub);
+        }
         p = static_cast<u_char *>(ngx_pnalloc(r->pool, push::cursor_max_len));
         if (p == nullptr) {
             return NGX_ERROR;
         }
         return ngx_push_var_set(r, v, p,
                                 push::format_cursor(
-                                    sub->cursor, reinterpret_cast<char *>(p),
+                                    sub->transport->streams
+                                    ? sub->sent : sub->cursor,
+                                    reinterpret_cast<char *>(p),
                                     push::cursor_max_len));
     }
 

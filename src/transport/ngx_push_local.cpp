@@ -50,6 +50,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->sse.len = 0;
     msg->sse_id_len = 0;
     msg->ws_text = -1;
+    msg->cached = 0;
 
     return msg;
 }
@@ -59,6 +60,9 @@ void
 ngx_push_lmsg_release(ngx_push_lmsg_t *msg)
 {
     if (--msg->refs == 0) {
+        if (msg->cached) {
+            ngx_push_lmsg_forget(msg);
+        }
         if (msg->sse.data != nullptr) {
             ngx_free(msg->sse.data);
         }
@@ -225,7 +229,11 @@ ngx_push_local_fan_out(ngx_push_round_t *rd)
             link = ngx_queue_data(q, ngx_push_link_t, queue);
             sub = link->sub;
 
-            if (msg->seq > sub->cursor.seq[link->index]) {
+            /* a stream still replaying its backlog reads this message
+             * from the zone in its turn */
+            if (msg->seq > sub->cursor.seq[link->index]
+                && !sub->catching_up)
+            {
                 sub->transport->deliver(sub, link->index, msg);
                 sent++;
             }

@@ -20,6 +20,9 @@ struct ngx_push_lmsg_t {
     ngx_str_t         sse;         /* its SSE event, built on first use */
     size_t            sse_id_len;  /* of the "id: ...\n" line in sse */
     int               ws_text;     /* as a WebSocket text frame: -1 unknown */
+    ngx_rbtree_node_t cache;       /* in the replay cache, when cached:
+                                    * key, the zone message's address */
+    unsigned          cached:1;
     u_char            bytes[1];
 };
 
@@ -68,6 +71,9 @@ struct ngx_push_link_t {
 ngx_push_lmsg_t *ngx_push_lmsg_copy(const ngx_push_msg_t *m,
     ngx_log_t *log);
 void ngx_push_lmsg_release(ngx_push_lmsg_t *msg);
+ngx_push_lmsg_t *ngx_push_lmsg_shared(const ngx_push_msg_t *m,
+    ngx_log_t *log);
+void ngx_push_lmsg_forget(ngx_push_lmsg_t *msg);
 ngx_int_t ngx_push_lmsg_hold(ngx_pool_t *pool, ngx_push_lmsg_t *msg);
 
 ngx_push_local_t *ngx_push_local_get(ngx_push_rec_t *rec, ngx_log_t *log);

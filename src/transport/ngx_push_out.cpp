@@ -80,6 +80,7 @@ ngx_push_out_get(ngx_push_sub_t *sub)
     out->next = nullptr;
     out->msg = nullptr;
     out->n = 0;
+    out->index = 0;
 
     return out;
 }
@@ -113,19 +114,31 @@ ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len)
 }
 
 
-/* Gives back what has been sent: writes leave in order, so the first one
- * with bytes left ends the walk. */
-static void
+/* Gives back what has been sent, and returns how many bytes left since
+ * the last look.  Writes leave in order: only the first one can have
+ * bytes gone and bytes left, so the walk ends there and the count of
+ * unsent bytes is kept, never summed anew (a long list of small writes
+ * would make every flush walk it all).  A message that has left moves the
+ * cursor of what was sent. */
+size_t
 ngx_push_out_reap(ngx_push_sub_t *sub)
 {
+    size_t           now, gone = 0;
     ngx_uint_t       i;
     ngx_push_out_t  *out;
 
     while ((out = sub->out) != nullptr) {
+        now = 0;
         for (i = 0; i < out->n; i++) {
-            if (out->buf[i].pos != out->buf[i].last) {
-                goto left;
-            }
+            now += out->buf[i].last - out->buf[i].pos;
+        }
+
+        gone += out->left - now;
+        sub->unsent -= out->left - now;
+        out->left = now;
+
+        if (now != 0) {
+            break;
         }
 
         sub->out = out->next;
@@ -133,7 +146,12 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
             sub->out_last = &sub->out;
         }
 
+        if (out == sub->pong) {
+            sub->pong = nullptr;
+        }
+
         if (out->msg) {
+            sub->sent.seq[out->index] = out->msg->seq;
             ngx_push_lmsg_release(out->msg);
         }
 
@@ -141,21 +159,25 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
         sub->out_free = out;
     }
 
-left:
-
-    sub->unsent = 0;
-
-    for (out = sub->out; out; out = out->next) {
-        for (i = 0; i < out->n; i++) {
-            sub->unsent += out->buf[i].last - out->buf[i].pos;
-        }
-    }
+    return gone;
 }
 
 
+/* Why a subscriber is cut, from what a write returned. */
+ngx_push_close_e
+ngx_push_out_why(ngx_int_t rc)
+{
+    return rc == NGX_DECLINED ? ngx_push_close_e::slow
+                              : ngx_push_close_e::write_error;
+}
+
+
+/* NGX_ERROR: the write failed; NGX_DECLINED: the client is over
+ * push_subscriber_pending_max. */
 static ngx_int_t
 ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
 {
+    size_t                     gone;
     ngx_int_t                  rc;
     ngx_http_request_t        *r = sub->request;
     ngx_connection_t          *c = r->connection;
@@ -163,7 +185,7 @@ ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
 
     rc = ngx_http_output_filter(r, in);
 
-    ngx_push_out_reap(sub);
+    gone = ngx_push_out_reap(sub);
     sub->sent_at = ngx_current_msec;
 
     if (rc == NGX_ERROR) {
@@ -174,7 +196,10 @@ ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
                ngx_http_get_module_loc_conf(r, ngx_http_core_module));
 
     if (r->buffered || c->buffered) {
-        if (!c->write->delayed && !c->write->timer_set) {
+        /* send_timeout counts from the last byte that left, as nginx's
+         * own writer does: a client that reads slowly but steadily is
+         * not timed out, one that stopped is */
+        if (!c->write->delayed && (gone || !c->write->timer_set)) {
             ngx_add_timer(c->write, clcf->send_timeout);
         }
 
@@ -208,6 +233,13 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
 
     out->buf[out->n - 1].flush = 1;
 
+    out->left = 0;
+    for (ngx_uint_t i = 0; i < out->n; i++) {
+        out->left += out->buf[i].last - out->buf[i].pos;
+    }
+
+    sub->unsent += out->left;
+
     if (msg != nullptr) {
         msg->refs++;
         out->msg = msg;
@@ -223,10 +255,6 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
     if (sub->held == nullptr) {
         sub->held = out;
         ngx_queue_insert_tail(&ngx_push_out_held, &sub->corked);
-    }
-
-    for (ngx_uint_t i = 0; i < out->n; i++) {
-        sub->unsent += out->buf[i].last - out->buf[i].pos;
     }
 
     return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
@@ -246,6 +274,7 @@ ngx_push_out_cork(void)
 void
 ngx_push_out_uncork(void)
 {
+    ngx_int_t        rc;
     ngx_queue_t     *q;
     ngx_push_sub_t  *sub;
 
@@ -257,8 +286,9 @@ ngx_push_out_uncork(void)
         q = ngx_queue_head(&ngx_push_out_held);
         sub = ngx_queue_data(q, ngx_push_sub_t, corked);
 
-        if (ngx_push_out_release(sub, 1) != NGX_OK) {
-            sub->transport->close(sub, ngx_push_close_e::slow);
+        rc = ngx_push_out_release(sub, 1);
+        if (rc != NGX_OK) {
+            sub->transport->close(sub, ngx_push_out_why(rc));
         }
     }
 }
@@ -308,15 +338,17 @@ ngx_push_out_text(ngx_push_sub_t *sub, ngx_str_t *text)
 
 
 /* Ends the response: last words, the end of the stream, finalization.  A
- * client too slow to read is cut off instead: nothing more is queued for
- * it and its cursor lets it resume. */
+ * client cut off (too slow to read, timed out, or the write failed) gets
+ * nothing more: its cursor lets it resume. */
 void
 ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     ngx_push_close_e reason)
 {
     ngx_int_t            rc = NGX_OK;
+    ngx_uint_t           cut;
     ngx_http_request_t  *r = sub->request;
     ngx_connection_t    *c = r->connection;
+    ngx_push_stats_t    *st = &sub->zone->sh->stats;
 
     if (sub->done) {
         return;
@@ -325,16 +357,33 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
     sub->done = 1;
     ngx_push_sub_leave(sub);
 
-    if (ngx_push_out_release(sub, reason != ngx_push_close_e::slow)
-        == NGX_ERROR)
-    {
+    cut = reason == ngx_push_close_e::slow
+          || reason == ngx_push_close_e::send_timeout
+          || reason == ngx_push_close_e::write_error;
+
+    if (ngx_push_out_release(sub, !cut) == NGX_ERROR) {
         rc = NGX_ERROR;
 
     } else if (reason == ngx_push_close_e::slow) {
-        ngx_push_stats_add(&sub->zone->sh->stats.slow_closed, 1);
+        ngx_push_stats_add(&st->slow_closed, 1);
         ngx_log_error(NGX_LOG_INFO, c->log, 0,
                       "push: subscriber closed: %uz bytes unsent, over "
                       "push_subscriber_pending_max", sub->unsent);
+        rc = NGX_ERROR;
+
+    } else if (reason == ngx_push_close_e::send_timeout) {
+        ngx_push_stats_add(&st->send_timeout_closed, 1);
+        ngx_log_error(NGX_LOG_INFO, c->log, NGX_ETIMEDOUT,
+                      "push: subscriber closed: %uz bytes unsent, nothing "
+                      "sent for send_timeout", sub->unsent);
+        c->timedout = 1;
+        rc = NGX_ERROR;
+
+    } else if (reason == ngx_push_close_e::write_error) {
+        ngx_push_stats_add(&st->write_error_closed, 1);
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "push: subscriber closed: %uz bytes unsent, the "
+                      "write failed", sub->unsent);
         rc = NGX_ERROR;
 
     } else {
@@ -352,27 +401,72 @@ ngx_push_out_end(ngx_push_sub_t *sub, ngx_str_t *last,
 }
 
 
-/* Sends a stream's backlog, in publish order, through send.  Any gap
- * before it was counted when the start was resolved, so each message is
- * sent as the one right after the cursor. */
+/* Messages read from the zone for a stream's backlog in one step. */
+#define NGX_PUSH_REPLAY_BATCH  16
+
+
+/* Sends a stream's backlog, in publish order, through send: as much as
+ * push_subscriber_pending_max lets wait at a time (one message at least),
+ * the rest when the client has taken it (from the write handler).  So a
+ * client that does not read holds one cap's worth of messages, not the
+ * whole backlog, and a steady reader gets it all. */
 ngx_int_t
 ngx_push_out_backlog(ngx_push_sub_t *sub,
     ngx_int_t (*send)(ngx_push_sub_t *sub, ngx_uint_t index,
                       ngx_push_lmsg_t *msg))
 {
-    ngx_int_t         rc;
-    ngx_uint_t        i;
-    ngx_push_lmsg_t  *msg;
+    sub->replay = send;
 
-    while ((msg = ngx_push_sub_backlog_next(sub, &i)) != nullptr) {
-        sub->cursor.seq[i] = msg->seq - 1;
+    return ngx_push_out_catch_up(sub);
+}
 
-        rc = send(sub, i, msg);
-        ngx_push_lmsg_release(msg);
-        ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
+
+ngx_int_t
+ngx_push_out_catch_up(ngx_push_sub_t *sub)
+{
+    size_t             budget;
+    ngx_int_t          rc = NGX_OK;
+    ngx_uint_t         i, n, done;
+    ngx_push_replay_t  batch[NGX_PUSH_REPLAY_BATCH];
+
+    while (sub->catching_up && !sub->done) {
+
+        if (sub->unsent >= sub->conf->pending_max) {
+            /* the write handler calls again as bytes leave */
+            return NGX_OK;
+        }
+
+        budget = sub->conf->pending_max - sub->unsent;
+
+        n = ngx_push_sub_replay_next(sub, batch, NGX_PUSH_REPLAY_BATCH,
+                                     budget, &done);
+
+        if (n == 0 && !done) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (rc != NGX_ERROR && !sub->done) {
+                /* over the cap is no reason to cut here: the step was
+                 * sized to it, and only a single message can pass it */
+                rc = sub->replay(sub, batch[i].index, batch[i].msg);
+                ngx_push_stats_add(&sub->zone->sh->stats.delivered, 1);
+            }
+
+            ngx_push_lmsg_release(batch[i].msg);
+        }
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
+        }
+
+        if (done) {
+            /* from here, wake-ups bring what is new */
+            sub->catching_up = 0;
+        }
+
+        if (sub->unsent) {
+            return NGX_OK;
         }
     }
 
@@ -385,14 +479,17 @@ ngx_push_out_backlog(ngx_push_sub_t *sub,
 ngx_int_t
 ngx_push_out_keepalive(ngx_push_sub_t *sub, ngx_str_t *text)
 {
+    ngx_int_t  rc;
+
     if (text->len == 0
         || ngx_current_msec - sub->sent_at < sub->conf->ping_interval)
     {
         return NGX_OK;
     }
 
-    if (ngx_push_out_text(sub, text) != NGX_OK) {
-        ngx_push_out_end(sub, nullptr, ngx_push_close_e::slow);
+    rc = ngx_push_out_text(sub, text);
+    if (rc != NGX_OK) {
+        ngx_push_out_end(sub, nullptr, ngx_push_out_why(rc));
         return NGX_DONE;
     }
 
@@ -424,10 +521,8 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     r->write_event_handler = ngx_push_out_write_handler;
 
     if (sub->transport->ping != nullptr && sub->conf->ping_interval) {
-        sub->timer.handler = ngx_push_out_ping_handler;
-        sub->timer.data = sub;
-        sub->timer.log = r->connection->log;
-        ngx_add_timer(&sub->timer, sub->conf->ping_interval);
+        ngx_push_out_timer(sub, ngx_push_out_ping_handler,
+                           sub->conf->ping_interval);
     }
 
     /* a worker that shuts down ends it as its transport ends (a stream's
@@ -438,6 +533,19 @@ ngx_push_out_wait(ngx_push_sub_t *sub)
     r->main->count++;
 
     return NGX_DONE;
+}
+
+
+/* The subscriber's one timer, set up whole here whatever it is for: its
+ * handler, its data and its log (which a debug build logs through). */
+void
+ngx_push_out_timer(ngx_push_sub_t *sub, ngx_event_handler_pt handler,
+    ngx_msec_t msec)
+{
+    sub->timer.handler = handler;
+    sub->timer.data = sub;
+    sub->timer.log = sub->request->connection->log;
+    ngx_add_timer(&sub->timer, msec);
 }
 
 
@@ -456,10 +564,7 @@ ngx_push_out_write_handler(ngx_http_request_t *r)
     }
 
     if (wev->timedout) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, NGX_ETIMEDOUT,
-                      "push: subscriber timed out");
-        r->connection->timedout = 1;
-        sub->transport->close(sub, ngx_push_close_e::slow);
+        sub->transport->close(sub, ngx_push_close_e::send_timeout);
         return;
     }
 
@@ -469,8 +574,12 @@ ngx_push_out_write_handler(ngx_http_request_t *r)
 
     rc = ngx_push_out_flush(sub, nullptr);
 
-    if (rc == NGX_ERROR || rc == NGX_DECLINED) {
-        sub->transport->close(sub, ngx_push_close_e::slow);
+    if (rc == NGX_OK && sub->catching_up) {
+        rc = ngx_push_out_catch_up(sub);
+    }
+
+    if (rc == NGX_ERROR) {
+        sub->transport->close(sub, ngx_push_close_e::write_error);
     }
 }
 

@@ -181,10 +181,8 @@ ngx_push_longpoll_start(ngx_push_sub_t *sub)
         return ngx_push_poll_reply(sub, sub->pending_index, sub->pending);
     }
 
-    sub->timer.handler = ngx_push_longpoll_timeout;
-    sub->timer.data = sub;
-    sub->timer.log = r->connection->log;
-    ngx_add_timer(&sub->timer, sub->conf->longpoll_timeout);
+    ngx_push_out_timer(sub, ngx_push_longpoll_timeout,
+                       sub->conf->longpoll_timeout);
 
     /* notice a client that goes away while we wait */
     r->read_event_handler = ngx_http_test_reading;

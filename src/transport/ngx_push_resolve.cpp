@@ -4,6 +4,16 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_shutdown.h"
 
+#include <cstddef>
+
+
+/* Plain data: the copies of zone messages this worker's streams are
+ * replaying, keyed by the zone message's address, so that subscribers
+ * catching up on the same messages share one copy (and one frame per
+ * transport).  An entry goes with its copy's last reference. */
+static ngx_rbtree_t       ngx_push_replay_cache;
+static ngx_rbtree_node_t  ngx_push_replay_sentinel;
+
 
 /* Leaves every channel the subscriber waits on; safe to call twice. */
 void
@@ -109,7 +119,6 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     uint64_t             seq, first, last;
     ngx_push_msg_t      *m;
     ngx_push_rec_t      *rec;
-    ngx_push_lmsg_t    **last_msg;
     ngx_push_store_rc    src;
     ngx_push_local_t    *local;
     ngx_push_zone_t     *zone = sub->zone;
@@ -202,21 +211,12 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
         sub->cursor.seq[i] = seq;
 
         if (sub->transport->streams) {
-            /* a stream starts with everything after the cursor */
-            last_msg = &sub->backlog[i];
-
-            for ( /* void */ ; m != nullptr;
-                 m = ngx_queue_next(&m->queue)
-                     == ngx_queue_sentinel(&ch[i]->messages)
-                     ? nullptr
-                     : ngx_queue_data(ngx_queue_next(&m->queue),
-                                      ngx_push_msg_t, queue))
-            {
-                *last_msg = ngx_push_lmsg_copy(m, r->connection->log);
-                if (*last_msg == nullptr) {
-                    goto failed;
-                }
-                last_msg = &(*last_msg)->next;
+            /* a stream starts with everything after the cursor, read from
+             * the zone as its client takes it (the gap, if any, is
+             * counted: the cursor is put right before what is left) */
+            if (m != nullptr) {
+                sub->cursor.seq[i] = m->seq - 1;
+                sub->catching_up = 1;
             }
 
             continue;
@@ -311,29 +311,131 @@ failed:
 }
 
 
-/* The next message of a stream's backlog across all its channels, in the
- * order they were published; taken off the backlog (the caller releases
- * it).  Returns null when the backlog is empty. */
+/* The worker's copy of zone message m, made if there is none: call with
+ * the zone locked.  A copy of an older message that had the same address
+ * (evicted since) is no longer found. */
 ngx_push_lmsg_t *
-ngx_push_sub_backlog_next(ngx_push_sub_t *sub, ngx_uint_t *index)
+ngx_push_lmsg_shared(const ngx_push_msg_t *m, ngx_log_t *log)
 {
-    ngx_uint_t        i, best = 0;
-    ngx_push_lmsg_t  *msg = nullptr;
+    ngx_rbtree_key_t    key = reinterpret_cast<ngx_rbtree_key_t>(m);
+    ngx_push_lmsg_t    *msg;
+    ngx_rbtree_node_t  *node, *sentinel;
 
-    for (i = 0; i < sub->nchannels; i++) {
-        if (sub->backlog[i] != nullptr
-            && (msg == nullptr || sub->backlog[i]->order < msg->order))
-        {
-            msg = sub->backlog[i];
-            best = i;
+    if (ngx_push_replay_cache.root == nullptr) {
+        ngx_rbtree_init(&ngx_push_replay_cache, &ngx_push_replay_sentinel,
+                        ngx_rbtree_insert_value);
+    }
+
+    node = ngx_push_replay_cache.root;
+    sentinel = ngx_push_replay_cache.sentinel;
+
+    while (node != sentinel && node->key != key) {
+        node = (key < node->key) ? node->left : node->right;
+    }
+
+    if (node != sentinel) {
+        msg = reinterpret_cast<ngx_push_lmsg_t *>(
+                  reinterpret_cast<u_char *>(node)
+                  - offsetof(ngx_push_lmsg_t, cache));
+
+        if (msg->order == m->order && msg->seq == m->seq) {
+            msg->refs++;
+            return msg;
         }
+
+        ngx_push_lmsg_forget(msg);
     }
 
-    if (msg != nullptr) {
-        sub->backlog[best] = msg->next;
-        msg->next = nullptr;
-        *index = best;
+    msg = ngx_push_lmsg_copy(m, log);
+    if (msg == nullptr) {
+        return nullptr;
     }
+
+    msg->cache.key = key;
+    msg->cached = 1;
+    ngx_rbtree_insert(&ngx_push_replay_cache, &msg->cache);
 
     return msg;
+}
+
+
+void
+ngx_push_lmsg_forget(ngx_push_lmsg_t *msg)
+{
+    ngx_rbtree_delete(&ngx_push_replay_cache, &msg->cache);
+    msg->cached = 0;
+}
+
+
+static ngx_push_msg_t *
+ngx_push_sub_msg_after(ngx_push_channel_t *ch, ngx_push_msg_t *m)
+{
+    return ngx_queue_next(&m->queue) == ngx_queue_sentinel(&ch->messages)
+           ? nullptr
+           : ngx_queue_data(ngx_queue_next(&m->queue), ngx_push_msg_t, queue);
+}
+
+
+/* The next messages of a stream's backlog, after its cursor, across all
+ * its channels in the order they were published: at most max of them,
+ * copied out of the zone under one lock, no more bytes than budget but
+ * one at least.  *done is set when no message is left after them. */
+ngx_uint_t
+ngx_push_sub_replay_next(ngx_push_sub_t *sub, ngx_push_replay_t *batch,
+    ngx_uint_t max, size_t budget, ngx_uint_t *done)
+{
+    size_t               size, taken = 0;
+    ngx_uint_t           i, n = 0, best;
+    ngx_push_msg_t      *m[push::max_channels];
+    ngx_push_lmsg_t     *msg;
+    ngx_push_zone_t     *zone = sub->zone;
+    ngx_push_channel_t  *ch[push::max_channels];
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    *done = 0;
+
+    for (i = 0; i < sub->nchannels; i++) {
+        ch[i] = ngx_push_store_find_locked(zone, &sub->channels[i]);
+        m[i] = ch[i] ? ngx_push_store_next_locked(zone, ch[i],
+                                                  sub->cursor.seq[i])
+                     : nullptr;
+    }
+
+    for ( ;; ) {
+        best = sub->nchannels;
+
+        for (i = 0; i < sub->nchannels; i++) {
+            if (m[i] != nullptr
+                && (best == sub->nchannels || m[i]->order < m[best]->order))
+            {
+                best = i;
+            }
+        }
+
+        if (best == sub->nchannels) {
+            *done = 1;
+            break;
+        }
+
+        /* the payload and what framing adds to it, near enough */
+        size = m[best]->len + m[best]->ctype_len + m[best]->event_len + 64;
+
+        if (n == max || (n > 0 && taken + size > budget)) {
+            break;
+        }
+
+        msg = ngx_push_lmsg_shared(m[best], sub->request->connection->log);
+        if (msg == nullptr) {
+            break;
+        }
+
+        batch[n].msg = msg;
+        batch[n].index = best;
+        n++;
+        taken += size;
+
+        m[best] = ngx_push_sub_msg_after(ch[best], m[best]);
+    }
+
+    return n;
 }

@@ -121,6 +121,8 @@ ngx_push_sse_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
                          msg->sse.len - msg->sse_id_len);
     }
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 
@@ -145,12 +147,15 @@ static void
 ngx_push_sse_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_lmsg_t *msg)
 {
+    ngx_int_t  rc;
+
     if (sub->done) {
         return;
     }
 
-    if (ngx_push_sse_send(sub, index, msg) != NGX_OK) {
-        ngx_push_sse_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_sse_send(sub, index, msg);
+    if (rc != NGX_OK) {
+        ngx_push_sse_close(sub, ngx_push_out_why(rc));
     }
 }
 

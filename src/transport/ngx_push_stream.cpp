@@ -27,6 +27,8 @@ ngx_push_stream_send(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_out_add(out, sub->conf->stream_separator.data,
                      sub->conf->stream_separator.len);
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 
@@ -35,12 +37,15 @@ static void
 ngx_push_stream_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_lmsg_t *msg)
 {
+    ngx_int_t  rc;
+
     if (sub->done) {
         return;
     }
 
-    if (ngx_push_stream_send(sub, index, msg) != NGX_OK) {
-        ngx_push_stream_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_stream_send(sub, index, msg);
+    if (rc != NGX_OK) {
+        ngx_push_stream_close(sub, ngx_push_out_why(rc));
     }
 }
 

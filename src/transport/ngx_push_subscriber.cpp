@@ -249,21 +249,8 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
 
 
 static void
-ngx_push_release_list(ngx_push_lmsg_t *msg)
-{
-    ngx_push_lmsg_t  *next;
-
-    for ( /* void */ ; msg; msg = next) {
-        next = msg->next;
-        ngx_push_lmsg_release(msg);
-    }
-}
-
-
-static void
 ngx_push_sub_cleanup(void *data)
 {
-    ngx_uint_t       i;
     ngx_push_out_t  *out;
     auto            *sub = static_cast<ngx_push_sub_t *>(data);
 
@@ -273,13 +260,6 @@ ngx_push_sub_cleanup(void *data)
     if (sub->pending) {
         ngx_push_lmsg_release(sub->pending);
         sub->pending = nullptr;
-    }
-
-    if (sub->backlog) {
-        for (i = 0; i < sub->nchannels; i++) {
-            ngx_push_release_list(sub->backlog[i]);
-            sub->backlog[i] = nullptr;
-        }
     }
 
     /* the request is over: what was not sent never will be */
@@ -504,14 +484,6 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
         }
     }
 
-    if (tr->streams) {
-        sub->backlog = static_cast<ngx_push_lmsg_t **>(
-            ngx_pcalloc(r->pool, sub->nchannels * sizeof(ngx_push_lmsg_t *)));
-        if (sub->backlog == nullptr) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
     ngx_http_set_ctx(r, sub, ngx_push_module);
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -528,6 +500,8 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
                                   ? NGX_HTTP_SERVICE_UNAVAILABLE : rc,
                                reason);
     }
+
+    sub->sent = sub->cursor;
 
     return tr->start(sub);
 }

@@ -13,6 +13,8 @@ enum class ngx_push_close_e {
     shutdown,      /* this worker is going away (reload, stop) */
     timeout,       /* a long-poll waited push_longpoll_timeout */
     slow,          /* it stopped reading: push_subscriber_pending_max */
+    send_timeout,  /* no byte left for send_timeout */
+    write_error,   /* writing failed (or no memory to write with) */
 };
 
 
@@ -54,11 +56,17 @@ struct ngx_push_sub_t {
     ngx_uint_t                   nchannels;
     ngx_str_t                   *channels;
     ngx_push_link_t             *links;      /* when it registers */
-    push::cursor                 cursor;
+    push::cursor                 cursor;     /* what is queued */
+    push::cursor                 sent;       /* what has left, for
+                                              * $push_message_id */
     uint64_t                     missed;     /* messages skipped: gap */
     ngx_push_lmsg_t             *pending;    /* found at start */
     ngx_uint_t                   pending_index;
-    ngx_push_lmsg_t            **backlog;    /* streams: per channel */
+    /* a stream that starts behind reads its backlog from the zone in
+     * steps, as its client takes the bytes, through replay */
+    ngx_int_t                  (*replay)(ngx_push_sub_t *sub,
+                                         ngx_uint_t index,
+                                         ngx_push_lmsg_t *msg);
     ngx_event_t                  timer;
     ngx_push_out_t              *out;        /* being sent, oldest first */
     ngx_push_out_t             **out_last;
@@ -68,6 +76,7 @@ struct ngx_push_sub_t {
     ngx_queue_t                  corked;     /* in the worker's list */
     ngx_queue_t                  watch;      /* the worker's waiting ones,
                                               * ended on its shutdown */
+    ngx_push_out_t              *pong;       /* a WebSocket pong in out */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
     void                        *ws;         /* WebSocket state */
@@ -76,6 +85,17 @@ struct ngx_push_sub_t {
     unsigned                     joined:1;
     unsigned                     done:1;
     unsigned                     watched:1;  /* in watch */
+    unsigned                     catching_up:1;  /* messages after the
+                                                  * cursor are still in the
+                                                  * zone only: wake-ups
+                                                  * leave it alone */
+};
+
+
+/* One message of a stream's backlog, and its channel. */
+struct ngx_push_replay_t {
+    ngx_push_lmsg_t             *msg;
+    ngx_uint_t                   index;
 };
 
 
@@ -95,7 +115,8 @@ void ngx_push_sub_count_locked(ngx_push_sub_t *sub, int delta);
 ngx_int_t ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     const char **reason);
 ngx_int_t ngx_push_sub_set_cursor_headers(ngx_push_sub_t *sub);
-ngx_push_lmsg_t *ngx_push_sub_backlog_next(ngx_push_sub_t *sub,
-    ngx_uint_t *index);
+ngx_uint_t ngx_push_sub_replay_next(ngx_push_sub_t *sub,
+    ngx_push_replay_t *batch, ngx_uint_t max, size_t budget,
+    ngx_uint_t *done);
 
 #endif /* NGX_PUSH_SUBSCRIBER_H_INCLUDED */

@@ -24,6 +24,9 @@ struct ngx_push_ws_t {
 };
 
 
+static void ngx_push_ws_close(ngx_push_sub_t *sub, ngx_push_close_e reason);
+
+
 static ngx_str_t  ngx_push_ws_upgrade = ngx_string("websocket");
 
 
@@ -147,12 +150,26 @@ ngx_push_ws_pick_protocol(ngx_push_sub_t *sub, ngx_push_ws_t *ws)
 }
 
 
-/* A control frame (at most 125 bytes of payload) of our own. */
+/* A control frame (at most 125 bytes of payload) of our own, written in
+ * out's own bytes; returns its size. */
+static size_t
+ngx_push_ws_control_frame(ngx_push_out_t *out, push::ws_opcode op,
+    const u_char *payload, size_t len)
+{
+    size_t  n;
+
+    len = len > 125 ? 125 : len;
+    n = push::ws_header(out->own, op, true, len);
+    ngx_memcpy(out->own + n, payload, len);
+
+    return n + len;
+}
+
+
 static ngx_int_t
 ngx_push_ws_control(ngx_push_sub_t *sub, push::ws_opcode op,
     const u_char *payload, size_t len)
 {
-    size_t           n;
     ngx_push_out_t  *out;
 
     out = ngx_push_out_get(sub);
@@ -160,10 +177,47 @@ ngx_push_ws_control(ngx_push_sub_t *sub, push::ws_opcode op,
         return NGX_ERROR;
     }
 
-    len = len > 125 ? 125 : len;
-    n = push::ws_header(out->own, op, true, len);
-    ngx_memcpy(out->own + n, payload, len);
-    ngx_push_out_add(out, out->own, n + len);
+    ngx_push_out_add(out, out->own,
+                     ngx_push_ws_control_frame(out, op, payload, len));
+
+    return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+/* RFC 6455 5.5.3: a pong may answer only the most recent ping.  A pong
+ * still waiting whole behind other writes is rewritten for the newest
+ * ping, so that a client pinging without reading holds one pong here, not
+ * one per ping.  NGX_DECLINED: over push_subscriber_pending_max. */
+static ngx_int_t
+ngx_push_ws_pong(ngx_push_sub_t *sub, const u_char *payload, size_t len)
+{
+    size_t           was;
+    ngx_push_out_t  *out = sub->pong;
+
+    if (out != nullptr && out->buf[0].pos == out->buf[0].start) {
+        /* nothing of it has left: its bytes and its end may change (nginx
+         * measures a buffer anew at every write) */
+        was = out->left;
+        out->left = ngx_push_ws_control_frame(out, push::ws_opcode::pong,
+                                              payload, len);
+        out->buf[0].last = out->buf[0].pos + out->left;
+        out->buf[0].end = out->buf[0].last;
+        sub->unsent = sub->unsent - was + out->left;
+
+        return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
+    }
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    ngx_push_out_add(out, out->own,
+                     ngx_push_ws_control_frame(out, push::ws_opcode::pong,
+                                               payload, len));
+
+    /* before the send: a pong that leaves at once is reaped in it */
+    sub->pong = out;
 
     return ngx_push_out_send(sub, out, nullptr);
 }
@@ -225,16 +279,17 @@ ngx_push_ws_close_with(ngx_push_sub_t *sub, uint16_t code, const char *why,
         return;
     }
 
-    sub->timer.handler = ngx_push_ws_linger_handler;
-    sub->timer.data = sub;
-    ngx_add_timer(&sub->timer, NGX_PUSH_WS_LINGER);
+    ngx_push_out_timer(sub, ngx_push_ws_linger_handler, NGX_PUSH_WS_LINGER);
 }
 
 
-static ngx_int_t
+/* A client's message, published to each of its channels.  Returns the
+ * close code that refuses it, or 0. */
+static uint16_t
 ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
 {
     ngx_uint_t               i;
+    ngx_log_t               *log = sub->request->connection->log;
     ngx_push_wake_t          wake;
     ngx_push_publish_t       in;
     ngx_push_store_rc        rc;
@@ -256,22 +311,39 @@ ngx_push_ws_publish(ngx_push_sub_t *sub, ngx_uint_t text)
 
     for (i = 0; i < sub->nchannels; i++) {
         in.channel = sub->channels[i];
-        rc = ngx_push_store_publish(sub->zone, &in, &info, &wake,
-                                    sub->request->connection->log);
+        rc = ngx_push_store_publish(sub->zone, &in, &info, &wake, log);
 
-        if (rc != ngx_push_store_rc::ok) {
+        switch (rc) {
+
+        case ngx_push_store_rc::ok:
+            ngx_push_ipc_wake(wake, log);
+            continue;
+
+        case ngx_push_store_rc::too_large:
+            /* the client's doing: no room is made for what never fits */
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "push: client sent a WebSocket message of %uz "
+                          "bytes to \"%V\", too large for the push zone",
+                          in.data.len, &in.channel);
+            return push::ws_close_too_big;
+
+        case ngx_push_store_rc::limited:
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "push: a WebSocket message to \"%V\" refused: "
+                          "push_max_channels", &in.channel);
+            return push::ws_close_policy;
+
+        default:
             /* a client's message: never an alert */
-            ngx_log_error(NGX_LOG_WARN, sub->request->connection->log, 0,
+            ngx_log_error(NGX_LOG_WARN, log, 0,
                           "push: zone full, a WebSocket message of %uz "
                           "bytes to \"%V\" refused", in.data.len,
                           &in.channel);
-            return NGX_ERROR;
+            return push::ws_close_try_again;
         }
-
-        ngx_push_ipc_wake(wake, sub->request->connection->log);
     }
 
-    return NGX_OK;
+    return 0;
 }
 
 
@@ -314,6 +386,8 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
 {
     size_t              at = 0;
     u_char              payload[125];
+    uint16_t            code;
+    ngx_int_t           rc;
     push::ws_result     res;
     auto               *ws = static_cast<ngx_push_ws_t *>(sub->ws);
     ngx_log_t          *log = sub->request->connection->log;
@@ -338,10 +412,14 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
 
         case push::ws_event::message:
             if (sub->conf->ws_publish && !ws->closing) {
-                if (ngx_push_ws_publish(sub, res.text) != NGX_OK) {
-                    /* 1013: try again later */
-                    ngx_push_ws_close_with(sub, 1013, "push zone is full",
-                                           1);
+                code = ngx_push_ws_publish(sub, res.text);
+
+                if (code != 0) {
+                    ngx_push_ws_close_with(sub, code,
+                        code == push::ws_close_too_big
+                        ? "message too large for the push zone"
+                        : code == push::ws_close_policy
+                        ? "too many channels" : "push zone is full", 1);
                     return NGX_OK;
                 }
             }
@@ -349,12 +427,16 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
             break;
 
         case push::ws_event::ping:
-            if (!ws->closing
-                && ngx_push_ws_control(sub, push::ws_opcode::pong,
-                       reinterpret_cast<const u_char *>(res.payload.data()),
-                       res.payload.size()) == NGX_ERROR)
-            {
-                ngx_push_ws_drop(sub, NGX_ERROR);
+            if (ws->closing) {
+                break;
+            }
+
+            rc = ngx_push_ws_pong(sub,
+                     reinterpret_cast<const u_char *>(res.payload.data()),
+                     res.payload.size());
+
+            if (rc != NGX_OK) {
+                ngx_push_ws_close(sub, ngx_push_out_why(rc));
                 return NGX_DONE;
             }
             break;
@@ -545,6 +627,8 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
     ngx_push_out_add(out, out->own, n);
     ngx_push_out_add(out, msg->data.data, msg->data.len);
 
+    out->index = index;
+
     return ngx_push_out_send(sub, out, msg);
 }
 
@@ -560,6 +644,9 @@ ngx_push_ws_close(ngx_push_sub_t *sub, ngx_push_close_e reason)
         break;
 
     case ngx_push_close_e::slow:
+    case ngx_push_close_e::send_timeout:
+    case ngx_push_close_e::write_error:
+        /* no close frame: the client is not taking bytes */
         ngx_push_out_end(sub, nullptr, reason);
         break;
 
@@ -575,14 +662,16 @@ static void
 ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
     ngx_push_lmsg_t *msg)
 {
-    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+    ngx_int_t   rc;
+    auto       *ws = static_cast<ngx_push_ws_t *>(sub->ws);
 
     if (sub->done || ws->closing) {
         return;
     }
 
-    if (ngx_push_ws_send(sub, index, msg) != NGX_OK) {
-        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_ws_send(sub, index, msg);
+    if (rc != NGX_OK) {
+        ngx_push_ws_close(sub, ngx_push_out_why(rc));
     }
 }
 
@@ -590,7 +679,8 @@ ngx_push_ws_deliver(ngx_push_sub_t *sub, ngx_uint_t index,
 static ngx_int_t
 ngx_push_ws_ping(ngx_push_sub_t *sub)
 {
-    auto  *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+    ngx_int_t   rc;
+    auto       *ws = static_cast<ngx_push_ws_t *>(sub->ws);
 
     if (ws->closing) {
         return NGX_OK;
@@ -603,10 +693,9 @@ ngx_push_ws_ping(ngx_push_sub_t *sub)
         return NGX_DONE;
     }
 
-    if (ngx_push_ws_control(sub, push::ws_opcode::ping, nullptr, 0)
-        != NGX_OK)
-    {
-        ngx_push_ws_close(sub, ngx_push_close_e::slow);
+    rc = ngx_push_ws_control(sub, push::ws_opcode::ping, nullptr, 0);
+    if (rc != NGX_OK) {
+        ngx_push_ws_close(sub, ngx_push_out_why(rc));
         return NGX_DONE;
     }
 

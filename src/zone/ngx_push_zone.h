@@ -124,6 +124,9 @@ struct ngx_push_stats_t {
     uint64_t             expired;      /* messages dropped by age */
     uint64_t             refused;      /* publishes answered 507 */
     uint64_t             channels_evicted;
+    uint64_t             send_timeout_closed;  /* nothing left for
+                                                * send_timeout */
+    uint64_t             write_error_closed;   /* a write failed */
 };
 
 
@@ -215,6 +218,8 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_stats_t, expired),
     NGX_PUSH_F(ngx_push_stats_t, refused),
     NGX_PUSH_F(ngx_push_stats_t, channels_evicted),
+    NGX_PUSH_F(ngx_push_stats_t, send_timeout_closed),
+    NGX_PUSH_F(ngx_push_stats_t, write_error_closed),
     sizeof(ngx_push_shctx_t),
     NGX_PUSH_F(ngx_push_shctx_t, layout), NGX_PUSH_F(ngx_push_shctx_t, epoch),
     NGX_PUSH_F(ngx_push_shctx_t, nchannels),
