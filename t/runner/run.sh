@@ -6,15 +6,20 @@
 #
 #   t/runner/run.sh [LIB]    LIB: the runner's lib folder (none: @INC's)
 set -u
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 inc=()
-[ -n "${1:-}" ] && inc=(-I "$1")
+[ -n "${1:-}" ] && inc=(-I "$(cd "$1" && pwd)")
+# the server root must come from the runner, not from this shell: each
+# runner then makes t/servroot in the current folder, a scratch one here
+scratch=$(mktemp -d)
+mkdir "$scratch/t"
+trap 'rm -rf "$scratch"' EXIT
 failed=0
-for f in t/runner/*.tn; do
+for f in "$here"/*.tn; do
     want=$(sed -n 's/^# must fail with: //p' "$f")
-    # the server root must come from the runner, not from this shell
-    out=$(env -u TEST_NGINX_SERVROOT perl "${inc[@]}" "$f" 2>&1)
+    out=$(cd "$scratch" && env -u TEST_NGINX_SERVROOT perl "${inc[@]}" "$f" 2>&1)
     rc=$?
+    f=t/runner/${f##*/}
     if [ -z "$want" ]; then
         echo "not ok - $f has no \"# must fail with:\" line"
         failed=1
