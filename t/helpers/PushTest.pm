@@ -19,13 +19,16 @@ our @EXPORT = qw(push_connect push_send push_read push_request
 
 # Test::Nginx evaluates "--- init" code in package Test::Nginx::Util, not in
 # the suite's: the helpers go there too, so that blocks may call them
-# unqualified under either runner.
+# unqualified under either runner, and so does Time::HiRes's time, which
+# blocks measure with (there "time" is otherwise the builtin's whole
+# seconds, whatever the suite imported into main).
 sub import {
     my $caller = caller;
     no strict 'refs';
     for my $pkg ($caller, 'Test::Nginx::Util') {
         *{"${pkg}::$_"} = \&{"PushTest::$_"} for @EXPORT;
     }
+    *{"Test::Nginx::Util::time"} = \&Time::HiRes::time;
 }
 
 sub port {

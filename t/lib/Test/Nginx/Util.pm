@@ -14,7 +14,9 @@ use File::Path qw(make_path remove_tree);
 use File::Spec ();
 use IO::Socket::INET;
 use List::Util qw(shuffle);
-use Time::HiRes qw(time sleep);
+# sleep only: "time" in an init block is the builtin's whole seconds there,
+# and so it must be here
+use Time::HiRes qw(sleep);
 
 our $VERSION = '0.02';
 
@@ -117,8 +119,8 @@ sub nginx_pid {
 sub stop_nginx {
     my $pid = nginx_pid() or return;
     kill 'QUIT', $pid;
-    my $deadline = time + 5;
-    while (kill(0, $pid) && time < $deadline) {
+    my $deadline = Time::HiRes::time() + 5;
+    while (kill(0, $pid) && Time::HiRes::time() < $deadline) {
         sleep 0.02;
     }
     if (kill 0, $pid) {
@@ -198,8 +200,8 @@ sub start_nginx {
 }
 
 sub wait_port {
-    my $deadline = time + 5;
-    while (time < $deadline) {
+    my $deadline = Time::HiRes::time() + 5;
+    while (Time::HiRes::time() < $deadline) {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                       PeerPort => $ServerPort);
         if ($s) { close $s; return 1 }
