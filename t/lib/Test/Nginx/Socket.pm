@@ -264,7 +264,7 @@ sub check_response_headers {
             my ($k, $v) = @$_;
             if (!defined $v) {
                 Test::More::unlike($res ? $res->{raw} : '',
-                    qr/^\s*\Q$k\E\s*:/msi,
+                    qr/^\s*\Q$k\E\s*:/ms,
                     "$name - header $k not present in the raw headers");
                 next;
             }
