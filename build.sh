@@ -135,9 +135,10 @@ pick_runner() {
         RUNNER_INC=$TEST_NGINX_LIB
         say "runner: the real Test::Nginx in $TEST_NGINX_LIB"
     elif perl -MTest::Nginx::Socket -e 1 >/dev/null 2>&1; then
+        local where='print $INC{"Test/Nginx/Socket.pm"}'
         RUNNER_INC=""
         say "runner: the real Test::Nginx, installed" \
-            "($(perl -MTest::Nginx::Socket -e 'print $INC{"Test/Nginx/Socket.pm"}' 2>/dev/null))"
+            "($(perl -MTest::Nginx::Socket -e "$where" 2>/dev/null))"
     else
         RUNNER_INC="$ROOT/t/lib"
         say "runner: ours (t/lib); no real Test::Nginx is installed"

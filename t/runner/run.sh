@@ -16,8 +16,11 @@ mkdir "$scratch/t"
 trap 'rm -rf "$scratch"' EXIT
 failed=0
 for f in "$here"/*.tn; do
-    want=$(sed -n 's/^# must fail with: //p' "$f")
-    out=$(cd "$scratch" && env -u TEST_NGINX_SERVROOT perl "${inc[@]}" "$f" 2>&1)
+    # the message, continued on "#+" lines (joined with one space)
+    want=$(sed -n -e 's/^# must fail with: //p' -e 's/^#+ //p' "$f" \
+           | paste -sd ' ')
+    out=$(cd "$scratch" \
+          && env -u TEST_NGINX_SERVROOT perl "${inc[@]}" "$f" 2>&1)
     rc=$?
     f=t/runner/${f##*/}
     if [ -z "$want" ]; then

@@ -258,7 +258,8 @@ sub run_block {
     if (defined(my $die = section($block, 'must_die'))) {
         my $status = start_nginx();
         if ($status == -1) {
-            Test::More::fail("$name - failed to execute the nginx command line");
+            Test::More::fail(
+                "$name - failed to execute the nginx command line");
         } elsif ($status & 128) {
             Test::More::fail("$name - nginx core dumped");
         } elsif ($die =~ /^\s*\d+\s*$/) {
