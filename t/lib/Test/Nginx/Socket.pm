@@ -378,6 +378,22 @@ sub check_error_log {
         }
     }
     $lines ||= Test::Nginx::Util::error_log_data();
+    # a line at alert, crit or emerg the block does not look for is shown
+    my %asked;
+    for my $kind (qw(error_log no_error_log)) {
+        my $v = section($block, $kind);
+        next unless defined $v;
+        for my $p (ref $v eq 'ARRAY' ? @$v : ($v)) {
+            next unless defined $p;
+            my $text = "$p";
+            $asked{$1} = 1 while $text =~ /\[(alert|crit|emerg)/g;
+        }
+    }
+    for my $line (@$lines) {
+        next unless $line =~ /\[(alert|crit|emerg)\]/ && !$asked{$1};
+        chomp(my $l = $line);
+        warn "WARNING: $name - $l\n";
+    }
     for my $line (@$lines) {
         if ($line =~ /\bAssertion .*?failed\b/) {
             chomp $line;
