@@ -54,6 +54,9 @@ our $PidFile = "$LogDir/nginx.pid";
 # lines logged since the one before, as in the real runner.
 our $ErrLogFilePos = 0;
 
+# The config of the block before, for a block that has none.
+our $PrevConfig;
+
 my $RunnerPid = $$;
 my $NginxBinary = $ENV{TEST_NGINX_BINARY}
                   || (grep { -x } map { "$_/nginx" } split /:/, $ENV{PATH})[0]
@@ -246,46 +249,52 @@ sub run_block {
     return if defined section($block, 'SKIP');
     my $name = $block->name;
 
+    # a block without a config is served by the nginx of the block before,
+    # not restarted, as there
     my $config = section($block, 'config');
-    bail_out("$name - No '--- config' section specified")
-        unless defined $config;
-    $config = expand_env($config, $name);
+    if (!defined $config) {
+        bail_out("$name - No '--- config' section specified and could not "
+                 . "get previous one. Use TEST_NGINX_NO_NGINX_MANAGER ?")
+            unless defined $PrevConfig;
+    } else {
+        $config = expand_env($config, $name);
+        $PrevConfig = $config;
+        stop_nginx();
+        write_config($block, $config);
+        $ErrLogFilePos = 0;
 
-    stop_nginx();
-    write_config($block, $config);
-    $ErrLogFilePos = 0;
+        if (defined(my $die = section($block, 'must_die'))) {
+            my $status = start_nginx();
+            if ($status == -1) {
+                Test::More::fail(
+                    "$name - failed to execute the nginx command line");
+            } elsif ($status & 128) {
+                Test::More::fail("$name - nginx core dumped");
+            } elsif ($die =~ /^\s*\d+\s*$/) {
+                Test::More::is($die, $status >> 8,
+                               "$name - die with the expected exit code");
+            } else {
+                Test::More::isnt($status, 0, "$name - die as expected");
+            }
+            Test::Nginx::Socket::check_error_log($block, undef, 0);
+            if ($status == 0) {
+                Test::More::diag("$name - nginx must die but it does not");
+                stop_nginx();
+            }
+            return;
+        }
 
-    if (defined(my $die = section($block, 'must_die'))) {
         my $status = start_nginx();
-        if ($status == -1) {
-            Test::More::fail(
-                "$name - failed to execute the nginx command line");
-        } elsif ($status & 128) {
-            Test::More::fail("$name - nginx core dumped");
-        } elsif ($die =~ /^\s*\d+\s*$/) {
-            Test::More::is($die, $status >> 8,
-                           "$name - die with the expected exit code");
-        } else {
-            Test::More::isnt($status, 0, "$name - die as expected");
+        if ($status != 0 || !wait_port()) {
+            my $err = '';
+            if (open my $fh, '<', "$LogDir/stderr.log") {
+                local $/;
+                $err = <$fh> // '';
+            }
+            bail_out("$name - Cannot start nginx (status code $status): $err");
         }
-        Test::Nginx::Socket::check_error_log($block, undef, 0);
-        if ($status == 0) {
-            Test::More::diag("$name - nginx must die but it does not");
-            stop_nginx();
-        }
-        return;
+        sleep $Sleep;
     }
-
-    my $status = start_nginx();
-    if ($status != 0 || !wait_port()) {
-        my $err = '';
-        if (open my $fh, '<', "$LogDir/stderr.log") {
-            local $/;
-            $err = <$fh> // '';
-        }
-        bail_out("$name - Cannot start nginx (status code $status): $err");
-    }
-    sleep $Sleep;
 
     run_init($block);
 
