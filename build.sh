@@ -126,6 +126,16 @@ install_module() {
     say "built $to"
 }
 
+# Files the runner must refuse (t/runner/*.tn): what the real Test::Nginx
+# rejects, ours must reject too, or CI would pass a suite it fails.
+run_runner() {
+    pick_runner
+    # they use no push directive: stock nginx, no module (which may be
+    # the sanitized build, that only the wrapper can load)
+    TEST_NGINX_BINARY="$NGINX_BIN" TEST_NGINX_LOAD_MODULES="" \
+        bash t/runner/run.sh "$RUNNER_INC"
+}
+
 run_units() {
     make -s -C t/unit BUILD="$ROOT/build/unit" check
 }
@@ -140,8 +150,31 @@ run_install() {
     BUILD="$BUILD" NGINX_BIN="$NGINX_BIN" bash t/build/install.sh
 }
 
+# Which Test::Nginx runs the suites: the real one when it is installed
+# (or TEST_NGINX_LIB names its lib folder), else ours in t/lib.  Sets
+# RUNNER_INC (prove's -I, empty for @INC) and says which.
+pick_runner() {
+    if [ -n "${TEST_NGINX_LIB:-}" ]; then
+        [ -f "$TEST_NGINX_LIB/Test/Nginx/Socket.pm" ] \
+            || die "TEST_NGINX_LIB has no Test/Nginx/Socket.pm"
+        RUNNER_INC=$TEST_NGINX_LIB
+        say "runner: the real Test::Nginx in $TEST_NGINX_LIB"
+    elif perl -MTest::Nginx::Socket -e 1 >/dev/null 2>&1; then
+        local where='print $INC{"Test/Nginx/Socket.pm"}'
+        RUNNER_INC=""
+        say "runner: the real Test::Nginx, installed" \
+            "($(perl -MTest::Nginx::Socket -e "$where" 2>/dev/null))"
+    else
+        RUNNER_INC="$ROOT/t/lib"
+        say "runner: ours (t/lib); no real Test::Nginx is installed"
+    fi
+}
+
 run_suites() {
     local files=("$@") rc=0 reports="" bin="$NGINX_BIN"
+    local inc=()
+    pick_runner
+    [ -z "$RUNNER_INC" ] || inc=(-I "$RUNNER_INC")
     [ ${#files[@]} -gt 0 ] || files=(t/[0-9]*.t)
     if [ "${SANITIZE:-0}" = 1 ]; then
         # stock nginx is not instrumented: the runtime must load first,
@@ -160,7 +193,7 @@ run_suites() {
     fi
     TEST_NGINX_BINARY="$bin" \
     TEST_NGINX_LOAD_MODULES="$BUILD/ngx_push_module.so" \
-        prove -I t/lib "${files[@]}" || rc=$?
+        prove "${inc[@]}" "${files[@]}" || rc=$?
     [ -z "$reports" ] || sanitizer_clean "$reports" || rc=1
     return $rc
 }
@@ -217,7 +250,7 @@ cmd_test() {
     need_packages $DEPS_TEST
     build_module
     local failed=0 passed=0 name
-    for name in units install suites e2e bench_smoke; do
+    for name in units install runner suites e2e bench_smoke; do
         say "running $name"
         if "run_$name"; then
             passed=$((passed + 1))

@@ -31,8 +31,8 @@ __DATA__
 ["POST /pub/news\nfirst", "GET /pub/news"]
 --- more_headers
 Accept: text/plain
---- response_headers
-Content-Type: text/plain
+--- response_headers eval
+["Content-Type: text/plain", "Content-Type: text/plain"]
 --- response_body_like eval
 [qr/^channel: news\nmessages: 1\nsubscribers: 0\nlast_message_id: [0-9a-f]{8}:1\n\z/,
  qr/^channel: news\nmessages: 1\nsubscribers: 0\nlast_message_id: [0-9a-f]{8}:1\n\z/]
@@ -66,6 +66,24 @@ no such channel
 --- response_body_like eval
 [qr/"messages":1/, qr/^\{"channel":"gone","messages":1,"subscribers":0,/,
  qr/^no such channel\n\z/, qr/^no such channel\n\z/]
+--- no_error_log
+[error]
+
+
+
+=== TEST 4b: DELETE logs what it ended
+The error_log check runs after each request of an array on the lines that
+request logged, so the line is checked in a block of one request.
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+--- init
+push_request('POST', '/pub/gone', 'x')->{status} == 202
+    or die "the publish was refused\n";
+--- request
+DELETE /pub/gone
+--- error_code: 200
+--- response_body_like chomp
+^\{"channel":"gone","messages":1,"subscribers":0,
 --- error_log
 channel "gone" deleted, 0 subscribers ended
 --- no_error_log
@@ -101,6 +119,22 @@ method not allowed for the publisher
 [413, 404]
 --- response_body_like eval
 [qr/413/, qr/^no such channel\n\z/]
+
+
+
+=== TEST 6b: a body over client_max_body_size is logged
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        client_max_body_size 10;
+        push_publisher;
+        push_channel $ch;
+    }
+--- request
+POST /pub/big
+0123456789abcdef
+--- error_code: 413
+--- response_body_like chomp
+413
 --- error_log
 client intended to send too large body
 

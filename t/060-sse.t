@@ -169,6 +169,8 @@ gap 3
 
 
 === TEST 5: an idle stream gets a comment every push_ping_interval
+The stream never ends and the runner's timeout is for silence, so a helper
+reads it for 0.7 s and reports what came after the headers.
 --- config
     location ~ ^/ev/(?<ch>\w+)$ {
         push_subscriber sse;
@@ -176,12 +178,26 @@ gap 3
         push_ping_interval 200ms;
         push_sse_retry off;
     }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    my $s = push_connect();
+    push_send($s, 'GET', '/ev/idle HTTP/1.0');
+    my $got = push_read_until($s, undef, 0.7);
+    close $s;
+    $got =~ s/\A.*?\r\n\r\n//s or $got = "no headers: $got";
+    push_report('/pub/result', $got);
+});
 --- request
-GET /ev/idle HTTP/1.0
---- timeout: 0.7
---- abort
+GET /result
+--- timeout: 10
 --- response_body_like chomp
-\A:\n:\n(:\n)?\z
+\A:\n:\n(:\n)?\n\z
 --- no_error_log
 [error]
 

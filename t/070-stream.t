@@ -92,6 +92,8 @@ CORE::join('', map { "m$_\n" } 1 .. 20)
 
 
 === TEST 4: push_stream_ping keeps an idle stream alive
+The stream never ends and the runner's timeout is for silence, so a helper
+reads it for 0.7 s and reports what came after the headers.
 --- config
     location ~ ^/st/(?<ch>\w+)$ {
         push_subscriber stream;
@@ -99,12 +101,26 @@ CORE::join('', map { "m$_\n" } 1 .. 20)
         push_ping_interval 200ms;
         push_stream_ping ".";
     }
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    my $s = push_connect();
+    push_send($s, 'GET', '/st/idle HTTP/1.0');
+    my $got = push_read_until($s, undef, 0.7);
+    close $s;
+    $got =~ s/\A.*?\r\n\r\n//s or $got = "no headers: $got";
+    push_report('/pub/result', $got);
+});
 --- request
-GET /st/idle HTTP/1.0
---- timeout: 0.7
---- abort
+GET /result
+--- timeout: 10
 --- response_body_like chomp
-\A\.\.\.?\z
+\A\.\.\.?\n\z
 --- no_error_log
 [error]
 

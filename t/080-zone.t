@@ -92,6 +92,28 @@ GET /result
 --- response_body_like eval
 [qr/"messages":1/, qr/^message too large for the push zone\n\z/,
  qr/"messages":1,"subscribers":0,"last_message_id":"[0-9a-f]{8}:1"/]
+--- no_error_log
+[error]
+[crit]
+
+
+
+=== TEST 2b: a message too large for the zone is logged
+The error_log check runs after each request of an array on the lines that
+request logged, so the line is checked in a block of one request.
+--- http_config
+    push_zone small 128k;
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        client_max_body_size 1m;
+        push_publisher;
+        push_channel $ch;
+    }
+--- request eval
+"POST /pub/keep\n" . ("z" x 70000)
+--- error_code: 507
+--- response_body
+message too large for the push zone
 --- error_log
 is larger than half the push zone
 --- no_error_log

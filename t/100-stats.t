@@ -207,6 +207,8 @@ push_in_background(sub {
     my $sse = push_connect();
     push_send($sse, 'GET', '/sub/count', undef, ['Accept: text/event-stream']);
     push_wait_subscribers('/pub/count', 2) or die "never subscribed\n";
+    # the block's own request may come after the helper's two
+    push_wait_subscribers('/pub/result', 1) or die "no /result long-poll\n";
     my $during = push_get('/stats')->{body};
     push_request('POST', '/pub/count', 'm');
     push_read($lp, 5);

@@ -21,6 +21,24 @@ __DATA__
 [405, 405, 405]
 --- response_headers_like eval
 ["Allow: GET, HEAD, POST, PUT, DELETE", "Allow: GET, HEAD", "Allow: GET, HEAD"]
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 1b: wrong methods are logged at info
+The error_log check runs after each request of an array on the lines
+that request logged, so the lines are checked in a block of one request.
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ { push_subscriber; push_channel $ch; }
+--- init
+push_request('PATCH', '/pub/x')->{status} == 405 or die "PATCH not 405\n";
+--- request
+PUT /sub/x
+body
+--- error_code: 405
 --- error_log
 push: method not allowed for the publisher
 push: method not allowed for subscribers
@@ -49,6 +67,29 @@ push: method not allowed for subscribers
  "^channel id has a control character\n\\z",
  "^channel id too long\n\\z",
  "400 Bad Request", '"messages":1']
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 2b: channel ids with control characters, NUL or too many bytes are logged
+The error_log check runs after each request of an array on the lines
+that request logged, so the lines are checked in a block of one request.
+--- config
+    location ~ ^/pub/(?<ch>[^/]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[^/]+)$ { push_subscriber; push_channel $ch; }
+--- init
+for my $path ('/pub/a%01b', '/pub/' . ('a' x 256)) {
+    push_request('POST', $path, 'x')->{status} == 400
+        or die "POST $path not 400\n";
+}
+push_request('GET', '/sub/' . ('b' x 256) . '?transport=poll')->{status}
+    == 400 or die "GET of a long id not 400\n";
+--- request
+POST /pub/a%00b
+x
+--- error_code: 400
 --- error_log
 push: channel id has a control character
 push: channel id too long
@@ -72,6 +113,24 @@ client sent invalid request
 --- response_body_like eval
 ["^invalid message id\n\\z", "^message id does not match the channels\n\\z",
  "^invalid message id\n\\z", "^\\z"]
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 3b: cursors naming too many channels, or the wrong number, are logged
+The error_log check runs after each request of an array on the lines
+that request logged, so the lines are checked in a block of one request.
+--- config
+    location = /multi { push_subscriber poll sse; push_channel a b c; }
+--- init
+push_request('GET', '/multi?last_event_id=0badcafe:'
+             . join(',', 1 .. 17))->{status} == 400
+    or die "17 channels not 400\n";
+--- request
+GET /multi?last_event_id=0badcafe:1,2
+--- error_code: 400
 --- error_log
 push: invalid message id
 push: message id does not match the channels
@@ -121,6 +180,22 @@ client sent too long header line
 ["POST /pub/x\n" . ("a" x 5000), "GET /pub/x"]
 --- error_code eval
 [413, 404]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6b: a body over client_max_body_size is logged by nginx at error
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        client_max_body_size 1k;
+        push_publisher;
+        push_channel $ch;
+    }
+--- request eval
+"POST /pub/x\n" . ("a" x 5000)
+--- error_code: 413
 --- error_log
 client intended to send too large body
 --- no_error_log

@@ -27,6 +27,26 @@ __DATA__
  "channel id given twice\n", ""]
 --- response_headers_like eval
 ['Etag: "[0-9a-f]{8}:0,0,0"', "", "", "", 'Etag: "[0-9a-f]{8}:0"']
+--- no_error_log
+[error]
+
+
+
+=== TEST 1b: too many channels for one subscriber is logged
+The error_log check runs after each request of an array on the lines that
+request logged, so the line is checked in a block of one request.
+--- config
+    location = /poll {
+        push_subscriber poll;
+        push_channel $arg_ch;
+        push_channel_split ",";
+        push_max_channels_per_subscriber 3;
+    }
+--- request
+GET /poll?ch=a,b,c,d
+--- error_code: 403
+--- response_body
+too many channels for one subscriber
 --- error_log
 too many channels for one subscriber
 --- no_error_log
@@ -109,7 +129,9 @@ held=hello hello
 --- error_code eval
 [202, 202, 429, 202, 200, 429]
 --- response_body eval
-[undef, undef, "too many channels (push_max_channels)\n", undef, "4",
+[qr/^\{"channel":"one","messages":1,/, qr/^\{"channel":"two","messages":1,/,
+ "too many channels (push_max_channels)\n",
+ qr/^\{"channel":"one","messages":2,/, "4",
  "too many channels (push_max_channels)\n"]
 --- no_error_log
 [error]

@@ -63,6 +63,25 @@ __DATA__
 ["a token is required\n", "token has expired\n",
  "token signature does not match\n", "token signature does not match\n",
  "token is malformed\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2b: an expired token is logged
+The error_log check runs after each request of an array on the lines that
+request logged, so the line is checked in a block of one request.
+--- config
+    location ~ ^/sub/(?<ch>[\w.]+)$ {
+        push_subscriber poll;
+        push_channel $ch;
+        push_subscriber_secret s3cret;
+    }
+--- request eval
+"GET /sub/news?token=$::expired"
+--- error_code: 403
+--- response_body
+token has expired
 --- error_log
 token has expired
 --- no_error_log
@@ -150,6 +169,23 @@ token does not grant this channel
 ["POST /pub/x\nhello", "POST /open/x\nhello"]
 --- error_code eval
 [403, 202]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 6b: a publish that allow/deny refuses is logged
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ {
+        allow 10.0.0.1;
+        deny all;
+        push_publisher;
+        push_channel $ch;
+    }
+--- request
+POST /pub/x
+hello
+--- error_code: 403
 --- error_log
 access forbidden by rule
 --- no_error_log

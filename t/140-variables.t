@@ -33,7 +33,7 @@ __DATA__
     location = /log {
         access_log off;
         default_type text/plain;
-        alias $TEST_NGINX_SERVROOT/logs/push.log;
+        alias $TEST_NGINX_SERVER_ROOT/logs/push.log;
     }
 --- request eval
 ["POST /pub/news\none", "POST /pub/news\ntwo", "GET /sub/news",
@@ -65,7 +65,7 @@ GET news - - -
     }
     location = /log {
         default_type text/plain;
-        alias $TEST_NGINX_SERVROOT/logs/push.log;
+        alias $TEST_NGINX_SERVER_ROOT/logs/push.log;
     }
     location = /result {
         push_subscriber longpoll;

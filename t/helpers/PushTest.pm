@@ -6,7 +6,6 @@ package PushTest;
 use strict;
 use warnings;
 
-use Exporter 'import';
 use IO::Socket::INET;
 use IO::Select;
 use POSIX ();
@@ -17,6 +16,20 @@ our @EXPORT = qw(push_connect push_send push_read push_request
                  push_report push_master_pid push_etag push_get
                  push_read_until push_epoch push_verdict push_servroot
                  push_ws_open push_ws_send push_ws_frame ws_frame_bytes);
+
+# Test::Nginx evaluates "--- init" code in package Test::Nginx::Util, not in
+# the suite's: the helpers go there too, so that blocks may call them
+# unqualified under either runner, and so does Time::HiRes's time, which
+# blocks measure with (there "time" is otherwise the builtin's whole
+# seconds, whatever the suite imported into main).
+sub import {
+    my $caller = caller;
+    no strict 'refs';
+    for my $pkg ($caller, 'Test::Nginx::Util') {
+        *{"${pkg}::$_"} = \&{"PushTest::$_"} for @EXPORT;
+    }
+    *{"Test::Nginx::Util::time"} = \&Time::HiRes::time;
+}
 
 sub port {
     return $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
@@ -197,8 +210,11 @@ sub push_verdict {
     close $listen;
 }
 
+# The server root the runner uses: both runners keep it in
+# $Test::Nginx::Util::ServRoot; neither exports it to the environment.
 sub push_servroot {
-    return $ENV{TEST_NGINX_SERVROOT} || 't/servroot';
+    no warnings 'once';
+    return $Test::Nginx::Util::ServRoot // 't/servroot';
 }
 
 # A WebSocket client frame: masked, as RFC 6455 requires of clients.
