@@ -1,4 +1,5 @@
-/* Unit tests of RESP (src/protocol/push_resp). */
+/* Unit tests of RESP and Redis key names
+ * (src/protocol/push_resp, push_redis_key). */
 
 #include <cmath>
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "unit.h"
+#include "push_redis_key.h"
 #include "push_resp.h"
 
 
@@ -651,6 +653,137 @@ test_encoder(void **state)
 }
 
 
+/* A second CRC16/XMODEM, bit by bit, to check the table against. */
+static uint16_t
+crc16_bitwise(const std::string &s)
+{
+    uint16_t  crc = 0;
+
+    for (unsigned char c : s) {
+        crc ^= uint16_t(c << 8);
+        for (int i = 0; i < 8; i++) {
+            crc = (crc & 0x8000) ? uint16_t((crc << 1) ^ 0x1021)
+                                 : uint16_t(crc << 1);
+        }
+    }
+
+    return crc;
+}
+
+
+static void
+test_key_slot(void **state)
+{
+    (void) state;
+
+    /* the Cluster spec's check value */
+    assert_int_equal(redis_crc16("123456789"), 0x31c3);
+    assert_int_equal(redis_crc16(""), 0);
+
+    std::string  s;
+    for (int i = 0; i < 300; i++) {
+        s += char(i * 37 + 11);
+        assert_int_equal(redis_crc16(s), crc16_bitwise(s));
+    }
+
+    /* the spec's hash tag examples */
+    assert_int_equal(redis_key_slot("{user1000}.following"),
+                     redis_key_slot("{user1000}.followers"));
+    assert_true(redis_hash_tag("{user1000}.following") == "user1000");
+    assert_true(redis_hash_tag("foo{}{bar}") == "foo{}{bar}");
+    assert_true(redis_hash_tag("foo{{bar}}zap") == "{bar");
+    assert_true(redis_hash_tag("foo{bar}{zap}") == "bar");
+    assert_int_equal(redis_key_slot("foo{}{bar}"),
+                     redis_crc16("foo{}{bar}") % 16384);
+    assert_int_equal(redis_key_slot("foo{{bar}}zap"),
+                     redis_crc16("{bar") % 16384);
+    assert_int_equal(redis_key_slot("foo{bar}{zap}"),
+                     redis_key_slot("bar"));
+    assert_true(redis_hash_tag("foo{bar") == "foo{bar");
+    assert_true(redis_hash_tag("foo}bar{") == "foo}bar{");
+    assert_true(redis_hash_tag("}{a}") == "a");
+    assert_true(redis_hash_tag("{}") == "{}");
+
+    /* what CLUSTER KEYSLOT answers, as the Redis docs show it */
+    assert_int_equal(redis_key_slot("somekey"), 11058);
+    assert_int_equal(redis_key_slot("foo{hash_tag}"), 2515);
+    assert_int_equal(redis_key_slot("123456789"), 0x31c3 % 16384);
+}
+
+
+static std::string
+key(std::string_view prefix, std::string_view id, redis_key which)
+{
+    size_t       size = redis_key_size(prefix, id, which);
+    std::string  out(size + 4, '#');
+
+    assert_int_equal(redis_key_write(&out[0], prefix, id, which), size);
+    assert_string_equal(out.substr(size).c_str(), "####");
+    out.resize(size);
+
+    return out;
+}
+
+
+static void
+test_channel_keys(void **state)
+{
+    (void) state;
+
+    assert_string_equal(key("push", "room1", redis_key::meta).c_str(),
+                        "{push:room1}:meta");
+    assert_string_equal(key("push", "room1", redis_key::stream).c_str(),
+                        "{push:room1}:stream");
+    assert_string_equal(key("push", "room1", redis_key::pubsub).c_str(),
+                        "{push:room1}:pubsub");
+    assert_string_equal(key("push", "caf\xc3\xa9", redis_key::meta).c_str(),
+                        "{push:caf\xc3\xa9}:meta");
+
+    /* braces and the escape byte itself are escaped */
+    assert_string_equal(key("push", "a}b", redis_key::meta).c_str(),
+                        "{push:a%7Db}:meta");
+    assert_string_equal(key("push", "{x}", redis_key::stream).c_str(),
+                        "{push:%7Bx%7D}:stream");
+    assert_string_equal(key("push", "100%", redis_key::pubsub).c_str(),
+                        "{push:100%25}:pubsub");
+    assert_string_equal(key("p{}", "a", redis_key::meta).c_str(),
+                        "{p%7B%7D:a}:meta");
+    assert_string_equal(key("push", "", redis_key::meta).c_str(),
+                        "{push:}:meta");
+
+    /* no id escapes its tag, and different ids never share a key */
+    static const char  *ids[] = { "a", "a}", "a}b", "a%7Db", "a%7db", "}",
+        "{", "{}", "}{", "%", "%25", "%7D", "x{y}z", "}}}", "a:b", "{a}" };
+    std::vector<std::string>  seen;
+
+    for (const char *id : ids) {
+        std::string  esc;
+
+        for (const char *c = id; *c; c++) {
+            esc += *c == '%' ? "%25" : *c == '{' ? "%7B" : *c == '}' ? "%7D"
+                   : std::string(1, *c);
+        }
+
+        for (redis_key which : { redis_key::meta, redis_key::stream,
+                                 redis_key::pubsub })
+        {
+            std::string  k = key("push", id, which);
+
+            assert_string_equal(std::string(redis_hash_tag(k)).c_str(),
+                                ("push:" + esc).c_str());
+            assert_int_equal(redis_key_slot(k),
+                             redis_key_slot(key("push", id,
+                                                redis_key::meta)));
+
+            for (const std::string &other : seen) {
+                assert_string_not_equal(k.c_str(), other.c_str());
+            }
+            seen.push_back(k);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -664,6 +797,8 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_encoder),
+        cmocka_unit_test(test_key_slot),
+        cmocka_unit_test(test_channel_keys),
     };
 
     return cmocka_run_group_tests_name("resp", tests, nullptr, nullptr);
