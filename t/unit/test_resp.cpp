@@ -1,5 +1,5 @@
-/* Unit tests of RESP and Redis key names
- * (src/protocol/push_resp, push_redis_key). */
+/* Unit tests of RESP, pub/sub recognition and Redis key names
+ * (src/protocol/push_resp, push_resp_pubsub, push_redis_key). */
 
 #include <cmath>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include "unit.h"
 #include "push_redis_key.h"
 #include "push_resp.h"
+#include "push_resp_pubsub.h"
 
 
 using namespace push;
@@ -784,6 +785,117 @@ test_channel_keys(void **state)
 }
 
 
+static resp_pubsub
+classify(const std::string &in)
+{
+    static resp_node  nodes[16];
+    static std::string  keep;
+    resp_reader       r;
+    resp_reply        reply;
+
+    keep = in;
+    resp_reader_init(r, nodes, 16, 4, 1024);
+    assert_int_equal(resp_read(r, keep.data(), keep.size(), reply),
+                     status::ok);
+    assert_int_equal(reply.consumed, keep.size());
+
+    return resp_pubsub_classify(reply.root);
+}
+
+
+static std::string
+bulks(char type, std::vector<std::string> items)
+{
+    std::string  s = type + std::to_string(items.size()) + "\r\n";
+
+    for (const std::string &i : items) {
+        s += i[0] == ':' || i[0] == '_' || i[0] == '+' ? i + "\r\n"
+             : "$" + std::to_string(i.size()) + "\r\n" + i + "\r\n";
+    }
+
+    return s;
+}
+
+
+static void
+test_pubsub(void **state)
+{
+    (void) state;
+
+    for (char t : { '*', '>' }) {
+        resp_pubsub  e;
+
+        e = classify(bulks(t, { "message", "news", "hello" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::message);
+        assert_int_equal(e.push, t == '>');
+        assert_true(e.channel == "news" && e.payload == "hello");
+
+        e = classify(bulks(t, { "smessage", "{p:a}:pubsub", "" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::smessage);
+        assert_true(e.channel == "{p:a}:pubsub" && e.payload.empty());
+
+        e = classify(bulks(t, { "pmessage", "n*", "news", "x" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::pmessage);
+        assert_true(e.pattern == "n*" && e.channel == "news"
+                    && e.payload == "x");
+
+        e = classify(bulks(t, { "subscribe", "news", ":1" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::subscribe);
+        assert_true(e.channel == "news" && e.count == 1);
+
+        e = classify(bulks(t, { "unsubscribe", "news", ":0" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::unsubscribe);
+        assert_int_equal(e.count, 0);
+
+        e = classify(bulks(t, { "unsubscribe", "_", ":0" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::unsubscribe);
+        assert_true(e.channel.empty());
+
+        e = classify(bulks(t, { "psubscribe", "n*", ":2" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::psubscribe);
+        e = classify(bulks(t, { "punsubscribe", "n*", ":1" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::punsubscribe);
+        e = classify(bulks(t, { "ssubscribe", "a", ":1" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::ssubscribe);
+        e = classify(bulks(t, { "sunsubscribe", "a", ":0" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::sunsubscribe);
+
+        e = classify(bulks(t, { "pong", "probe" }));
+        assert_int_equal(e.kind, resp_pubsub_kind::pong);
+        assert_true(e.payload == "probe");
+
+        /* the wrong shapes are ordinary replies */
+        static const std::vector<std::vector<std::string>>  bad = {
+            { "message", "news" },
+            { "message", "news", "x", "y" },
+            { "message", "news", ":1" },
+            { "MESSAGE", "news", "x" },
+            { "subscribe", "news", "1" },
+            { "subscribe", ":1", ":1" },
+            { "pmessage", "n*", "news" },
+            { "pong" },
+            { ":1", "a", "b" },
+            { "hello", "a", "b" },
+        };
+
+        for (const auto &b : bad) {
+            assert_int_equal(classify(bulks(t, b)).kind,
+                             resp_pubsub_kind::none);
+        }
+    }
+
+    assert_int_equal(classify("+PONG\r\n").kind, resp_pubsub_kind::pong);
+    assert_int_equal(classify("+OK\r\n").kind, resp_pubsub_kind::none);
+    assert_int_equal(classify("*0\r\n").kind, resp_pubsub_kind::none);
+    assert_int_equal(classify("~3\r\n+message\r\n+a\r\n+b\r\n").kind,
+                     resp_pubsub_kind::none);
+    assert_int_equal(classify("*3\r\n*1\r\n+message\r\n+a\r\n+b\r\n").kind,
+                     resp_pubsub_kind::none);
+    assert_int_equal(classify("$7\r\nmessage\r\n").kind,
+                     resp_pubsub_kind::none);
+}
+
+
 int
 main(void)
 {
@@ -799,6 +911,7 @@ main(void)
         cmocka_unit_test(test_encoder),
         cmocka_unit_test(test_key_slot),
         cmocka_unit_test(test_channel_keys),
+        cmocka_unit_test(test_pubsub),
     };
 
     return cmocka_run_group_tests_name("resp", tests, nullptr, nullptr);
