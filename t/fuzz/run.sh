@@ -51,6 +51,17 @@ for target in t/fuzz/fuzz_*.cpp; do
             printf '\x00MTg5MzQ1NjAwMDpuZXdz.5VZ7PP88_DBvIExmC1ikAZ5jswzE5dhfEcyhyOZZzZc' \
                 > "$out/corpus/$name/token"
             ;;
+        fuzz_resp)
+            # byte 0 picks the limits (16 nodes, depth 5, 1024-byte bulks),
+            # byte 1 the cuts.  seeds: every type back to back, pub/sub
+            # push frames, an attribute inside an array
+            printf '\xb2\x07+OK\r\n-ERR x\r\n:-42\r\n$3\r\nfoo\r\n$-1\r\n*-1\r\n*2\r\n:1\r\n*1\r\n$0\r\n\r\n_\r\n#t\r\n,1.5e3\r\n(-123\r\n=7\r\ntxt:abc\r\n!3\r\nERR\r\n%%1\r\n+k\r\n~1\r\n:1\r\n' \
+                > "$out/corpus/$name/types"
+            printf '\xb2\x03>3\r\n$8\r\nsmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n' \
+                > "$out/corpus/$name/pubsub"
+            printf '\xb2\x11*2\r\n|1\r\n+ttl\r\n:3\r\n:1\r\n:2\r\n' \
+                > "$out/corpus/$name/attribute"
+            ;;
         fuzz_utf8)
             printf '\x02caf\xc3\xa9 \xf0\x9f\x98\x80' > "$out/corpus/$name/text"
             printf '\x01\xed\xa0\x80' > "$out/corpus/$name/surrogate"
