@@ -31,7 +31,7 @@ as_root() {
 
 # Debian packages the build and the tests need.
 DEPS_BUILD="nginx-light nginx-dev libssl-dev g++ make dpkg-dev"
-DEPS_TEST="libcmocka-dev libtest-base-perl curl chromium gdb"
+DEPS_TEST="libcmocka-dev libtest-base-perl curl chromium gdb redis-server"
 DEPS_BENCH="libnginx-mod-nchan"
 
 apt_updated=0
