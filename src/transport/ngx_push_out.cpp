@@ -172,6 +172,36 @@ ngx_push_out_why(ngx_int_t rc)
 }
 
 
+/* Whether the client is over push_subscriber_pending_max: more bytes wait
+ * than the cap, not counting the oldest message still leaving (looked for
+ * among the first writes, behind a pong or a keepalive perhaps).  So one
+ * message larger than the cap (push_websocket_max_message_size and the
+ * cap are both 1m by default) reaches a client that reads, whole, and a
+ * client that does not read holds the cap and one message at most. */
+ngx_uint_t
+ngx_push_out_over(const ngx_push_sub_t *sub)
+{
+    size_t                 exempt;
+    ngx_uint_t             i;
+    const ngx_push_out_t  *out = sub->out;
+
+    if (sub->unsent <= sub->conf->pending_max) {
+        return 0;
+    }
+
+    exempt = out ? out->left : 0;
+
+    for (i = 0; out != nullptr && i < 4; i++, out = out->next) {
+        if (out->msg != nullptr) {
+            exempt = out->left;
+            break;
+        }
+    }
+
+    return sub->unsent - exempt > sub->conf->pending_max;
+}
+
+
 /* NGX_ERROR: the write failed; NGX_DECLINED: the client is over
  * push_subscriber_pending_max. */
 static ngx_int_t
@@ -211,7 +241,7 @@ ngx_push_out_flush(ngx_push_sub_t *sub, ngx_chain_t *in)
         ngx_del_timer(c->write);
     }
 
-    if (sub->unsent > sub->conf->pending_max) {
+    if (ngx_push_out_over(sub)) {
         return NGX_DECLINED;
     }
 
@@ -257,7 +287,7 @@ ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
         ngx_queue_insert_tail(&ngx_push_out_held, &sub->corked);
     }
 
-    return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
+    return ngx_push_out_over(sub) ? NGX_DECLINED : NGX_OK;
 }
 
 

@@ -23,6 +23,7 @@ ngx_int_t ngx_push_out_begin(ngx_push_sub_t *sub, ngx_str_t *ctype);
 ngx_push_out_t *ngx_push_out_get(ngx_push_sub_t *sub);
 void ngx_push_out_add(ngx_push_out_t *out, u_char *p, size_t len);
 size_t ngx_push_out_reap(ngx_push_sub_t *sub);
+ngx_uint_t ngx_push_out_over(const ngx_push_sub_t *sub);
 ngx_push_close_e ngx_push_out_why(ngx_int_t rc);
 ngx_int_t ngx_push_out_send(ngx_push_sub_t *sub, ngx_push_out_t *out,
     ngx_push_lmsg_t *msg);

@@ -204,7 +204,7 @@ ngx_push_ws_pong(ngx_push_sub_t *sub, const u_char *payload, size_t len)
         out->buf[0].end = out->buf[0].last;
         sub->unsent = sub->unsent - was + out->left;
 
-        return sub->unsent > sub->conf->pending_max ? NGX_DECLINED : NGX_OK;
+        return ngx_push_out_over(sub) ? NGX_DECLINED : NGX_OK;
     }
 
     out = ngx_push_out_get(sub);
