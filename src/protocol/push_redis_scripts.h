@@ -67,8 +67,8 @@ namespace push {
  * exactly push_message_buffer messages, as the zone does, so the first kept
  * seq, the count in channel info and the gap counts agree with the
  * single-server module; "~" would keep up to a node more, never fewer, which
- * would be safe for resume but not equal.  Exact trimming only marks entries
- * of a partly trimmed node deleted: O(1) per message.
+ * would be safe for resume but not equal.  The Redis docs give XADD's
+ * trimming as O(N) in the entries evicted: one per publish once full.
  *
  * TTL.  Ids are seqs, so each entry holds its time t (Redis TIME, one clock
  * for every server).  A life's entries are contiguous seqs (XADD appends
