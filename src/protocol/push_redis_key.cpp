@@ -161,4 +161,53 @@ redis_key_write(char *out, std::string_view prefix, std::string_view id,
     return size_t(p - out);
 }
 
+
+
+size_t
+redis_epoch_key_size(std::string_view prefix) noexcept
+{
+    return 1 + escaped_len(prefix) + 1 + sizeof(":epoch") - 1;
+}
+
+
+size_t
+redis_epoch_key_write(char *out, std::string_view prefix) noexcept
+{
+    char  *p = out;
+
+    *p++ = '{';
+    p = put_escaped(p, prefix);
+    *p++ = '}';
+    std::memcpy(p, ":epoch", sizeof(":epoch") - 1);
+    p += sizeof(":epoch") - 1;
+
+    return size_t(p - out);
+}
+
+
+size_t
+redis_probe_channel_size(std::string_view prefix, std::string_view server)
+    noexcept
+{
+    return 1 + escaped_len(prefix) + 1 + sizeof(":probe:") - 1
+           + escaped_len(server);
+}
+
+
+size_t
+redis_probe_channel_write(char *out, std::string_view prefix,
+    std::string_view server) noexcept
+{
+    char  *p = out;
+
+    *p++ = '{';
+    p = put_escaped(p, prefix);
+    *p++ = '}';
+    std::memcpy(p, ":probe:", sizeof(":probe:") - 1);
+    p += sizeof(":probe:") - 1;
+    p = put_escaped(p, server);
+
+    return size_t(p - out);
+}
+
 } /* namespace push */

@@ -63,6 +63,22 @@ size_t redis_key_size(std::string_view prefix, std::string_view id,
 size_t redis_key_write(char *out, std::string_view prefix,
     std::string_view id, redis_key which) noexcept;
 
+
+/*
+ * The deployment's own names, escaped the same way, in the slot of the
+ * prefix alone (none of them is ever used with a channel's keys):
+ *
+ *     {<prefix>}:epoch                 the deployment epoch
+ *     {<prefix>}:probe:<server>        a server's liveness probe channel
+ */
+size_t redis_epoch_key_size(std::string_view prefix) noexcept;
+size_t redis_epoch_key_write(char *out, std::string_view prefix) noexcept;
+
+size_t redis_probe_channel_size(std::string_view prefix,
+    std::string_view server) noexcept;
+size_t redis_probe_channel_write(char *out, std::string_view prefix,
+    std::string_view server) noexcept;
+
 } /* namespace push */
 
 
