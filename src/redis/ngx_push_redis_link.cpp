@@ -460,7 +460,7 @@ ngx_push_redis_on_ready(ngx_push_redis_conn_t *rc)
         ngx_push_redis_resubscribe(node);
     }
 
-    ngx_push_redis_link_changed(node->link, rc, nullptr);
+    ngx_push_redis_link_changed(node->link, rc, "");
 }
 
 
