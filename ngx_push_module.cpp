@@ -6,9 +6,11 @@
 #include "ngx_push_subscriber.h"
 #include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
+#include "ngx_push_redis_link.h"
 
 
 static void *ngx_push_create_main_conf(ngx_conf_t *cf);
+static char *ngx_push_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_push_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -286,6 +288,62 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, sub_token),
       nullptr },
 
+    { ngx_string("push_redis_server"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_push_redis_server,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_redis_experimental"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.experimental),
+      nullptr },
+
+    { ngx_string("push_redis_prefix"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_push_redis_prefix,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_redis_connect_timeout"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.connect_timeout),
+      nullptr },
+
+    { ngx_string("push_redis_command_timeout"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.command_timeout),
+      nullptr },
+
+    { ngx_string("push_redis_reconnect"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE2,
+      ngx_push_redis_reconnect,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_redis_ping_interval"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.ping_interval),
+      nullptr },
+
+    { ngx_string("push_redis_max_reply"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.max_reply),
+      nullptr },
+
       ngx_null_command
 };
 
@@ -295,7 +353,7 @@ static ngx_http_module_t  ngx_push_module_ctx = {
     ngx_push_postconfiguration,            /* postconfiguration */
 
     ngx_push_create_main_conf,             /* create main configuration */
-    nullptr,                               /* init main configuration */
+    ngx_push_init_main_conf,               /* init main configuration */
 
     nullptr,                               /* create server configuration */
     nullptr,                               /* merge server configuration */
@@ -328,8 +386,25 @@ ngx_module_t  ngx_push_module = {
 static void *
 ngx_push_create_main_conf(ngx_conf_t *cf)
 {
+    auto  *pmcf = static_cast<ngx_push_main_conf_t *>(
+                      ngx_pcalloc(cf->pool, sizeof(ngx_push_main_conf_t)));
+    if (pmcf == nullptr) {
+        return nullptr;
+    }
+
     /* shm_zone = NULL, used = 0 */
-    return ngx_pcalloc(cf->pool, sizeof(ngx_push_main_conf_t));
+    ngx_push_redis_conf_init(&pmcf->redis);
+
+    return pmcf;
+}
+
+
+static char *
+ngx_push_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    auto  *pmcf = static_cast<ngx_push_main_conf_t *>(conf);
+
+    return ngx_push_redis_conf_merge(cf, &pmcf->redis);
 }
 
 
@@ -543,18 +618,30 @@ ngx_push_postconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_push_init_process(ngx_cycle_t *cycle)
 {
-    ngx_push_zone_t  *zone = ngx_push_zone_current(cycle);
+    ngx_push_zone_t       *zone = ngx_push_zone_current(cycle);
+    ngx_push_main_conf_t  *pmcf;
 
     ngx_push_shutdown_init(cycle);
 
-    if (zone == nullptr) {
-        return NGX_OK;
+    if (zone != nullptr) {
+        /* a worker that cannot wake or be woken still publishes; it
+         * refuses waiting subscribers, so it must not fail the process */
+        (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain,
+                                        ngx_push_shutdown_all);
     }
 
-    /* a worker that cannot wake or be woken still publishes; it refuses
-     * waiting subscribers, so it must not fail the process */
-    (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain,
-                                    ngx_push_shutdown_all);
+    pmcf = static_cast<ngx_push_main_conf_t *>(
+               ngx_http_cycle_get_module_main_conf(cycle, ngx_push_module));
+
+    /* after the slot is taken: the link's figures go there.  Only memory
+     * can fail it; the worker serves on without Redis then, and says so */
+    if (pmcf != nullptr
+        && ngx_push_redis_link_init(cycle, &pmcf->redis, zone) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "push: cannot set up the link to redis %V",
+                      &pmcf->redis.url);
+    }
 
     return NGX_OK;
 }
@@ -563,5 +650,6 @@ ngx_push_init_process(ngx_cycle_t *cycle)
 static void
 ngx_push_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_push_redis_link_exit(cycle);
     ngx_push_ipc_exit_worker(cycle);
 }

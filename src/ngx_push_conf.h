@@ -3,6 +3,7 @@
 #define NGX_PUSH_CONF_H_INCLUDED
 
 #include "ngx_push.h"
+#include "ngx_push_redis_conf.h"
 
 
 /* Transports a subscriber location may speak (push_subscriber). */
@@ -36,6 +37,7 @@ static_assert(NGX_PUSH_FIRST_NEWEST != NGX_CONF_UNSET
 struct ngx_push_main_conf_t {
     ngx_shm_zone_t  *shm_zone;        /* push_zone, or the default one */
     ngx_uint_t       used;            /* a location publishes or serves */
+    ngx_push_redis_conf_t  redis;     /* push_redis_*: the link to Redis */
 };
 
 

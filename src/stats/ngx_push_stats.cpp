@@ -1,6 +1,7 @@
 /* The stats location: zone-wide figures as JSON or Prometheus text. */
 #include "ngx_push_stats.h"
 #include "ngx_push_http.h"
+#include "ngx_push_redis_conn.h"
 #include "push_id.h"
 
 
@@ -16,6 +17,7 @@ struct ngx_push_figures_t {
     uint64_t          by_transport[NGX_PUSH_TRANSPORTS];
     ngx_pid_t         pid[NGX_PUSH_MAX_SLOTS];
     uint32_t          slot_subscribers[NGX_PUSH_MAX_SLOTS][NGX_PUSH_TRANSPORTS];
+    ngx_push_redis_gauges_t  redis[NGX_PUSH_MAX_SLOTS];
     ngx_push_stats_t  stats;
 };
 
@@ -65,6 +67,12 @@ ngx_push_stats_collect(ngx_push_zone_t *zone, ngx_push_figures_t *f)
         }
 
         f->pid[f->workers] = slot->pid;
+        f->redis[f->workers].state =
+            __atomic_load_n(&slot->redis.state, __ATOMIC_RELAXED);
+        f->redis[f->workers].in_flight =
+            __atomic_load_n(&slot->redis.in_flight, __ATOMIC_RELAXED);
+        f->redis[f->workers].latency_us =
+            __atomic_load_n(&slot->redis.latency_us, __ATOMIC_RELAXED);
 
         for (t = 0; t < NGX_PUSH_TRANSPORTS; t++) {
             f->slot_subscribers[f->workers][t] = slot->subscribers[t];
@@ -118,6 +126,129 @@ ngx_push_stats_by_worker(u_char *p, u_char *end, ngx_push_figures_t *f,
     }
 
     return ngx_slprintf(p, end, "]");
+}
+
+
+/* The link to Redis, when push_redis_server is set: workers by state,
+ * the zone's counters, and each worker's state, in-flight commands and
+ * last round trip.  A worker without a zone slot is not seen. */
+static const char  *ngx_push_redis_state_names[] = {
+    "none", "up", "connecting", "down"
+};
+
+
+static const char *
+ngx_push_stats_redis_state(uint32_t state)
+{
+    return state <= NGX_PUSH_REDIS_DOWN ? ngx_push_redis_state_names[state]
+                                        : "none";
+}
+
+
+static u_char *
+ngx_push_stats_redis(u_char *p, u_char *end, ngx_push_figures_t *f,
+    ngx_uint_t prom)
+{
+    uint32_t           worst = NGX_PUSH_REDIS_NONE, st;
+    uint64_t           in_flight = 0, last_us = 0, n[4] = { 0, 0, 0, 0 };
+    ngx_uint_t         w;
+    ngx_push_stats_t  *s = &f->stats;
+
+    for (w = 0; w < f->workers; w++) {
+        st = f->redis[w].state;
+        if (st > NGX_PUSH_REDIS_DOWN) {
+            st = NGX_PUSH_REDIS_NONE;
+        }
+        n[st]++;
+        worst = ngx_max(worst, st);
+        in_flight += f->redis[w].in_flight;
+        last_us = ngx_max(last_us, f->redis[w].latency_us);
+    }
+
+    if (prom) {
+        p = ngx_slprintf(p, end,
+                         "# HELP nginx_push_redis_workers Worker processes "
+                         "by the state of their link to Redis.\n"
+                         "# TYPE nginx_push_redis_workers gauge\n"
+                         "nginx_push_redis_workers{state=\"up\"} %uL\n"
+                         "nginx_push_redis_workers{state=\"connecting\"} "
+                         "%uL\n"
+                         "nginx_push_redis_workers{state=\"down\"} %uL\n",
+                         n[NGX_PUSH_REDIS_UP], n[NGX_PUSH_REDIS_CONNECTING],
+                         n[NGX_PUSH_REDIS_DOWN]);
+
+        const ngx_push_figure_t  figs[] = {
+            { "redis_reconnects_total", "counter",
+              "Connection attempts to Redis made after a failure.",
+              s->redis_reconnects },
+            { "redis_commands_total", "counter",
+              "Commands sent to Redis, the link's own included.",
+              s->redis_commands },
+            { "redis_errors_total", "counter",
+              "Redis connections lost and connection attempts failed.",
+              s->redis_errors },
+            { "redis_in_flight", "gauge",
+              "Commands sent to Redis and not answered yet.", in_flight },
+            { "redis_latency_last_microseconds", "gauge",
+              "The longest of the workers' last Redis round trips.",
+              last_us },
+            { "redis_latency_microseconds_total", "counter",
+              "Redis round trips: their sum.", s->redis_latency_us },
+            { "redis_latency_samples_total", "counter",
+              "Redis round trips: their number.", s->redis_latency_n },
+        };
+
+        for (const auto &fig : figs) {
+            p = ngx_slprintf(p, end,
+                             "# HELP nginx_push_%s %s\n"
+                             "# TYPE nginx_push_%s %s\n"
+                             "nginx_push_%s %uL\n",
+                             fig.name, fig.help, fig.name, fig.type,
+                             fig.name, fig.value);
+        }
+
+        p = ngx_slprintf(p, end,
+                         "# HELP nginx_push_redis_worker_up Whether a "
+                         "worker's link to Redis is up.\n"
+                         "# TYPE nginx_push_redis_worker_up gauge\n");
+        for (w = 0; w < f->workers; w++) {
+            p = ngx_slprintf(p, end,
+                             "nginx_push_redis_worker_up{pid=\"%P\"} %d\n",
+                             f->pid[w],
+                             f->redis[w].state == NGX_PUSH_REDIS_UP);
+        }
+
+        return p;
+    }
+
+    p = ngx_slprintf(p, end,
+                     ",\"redis\":{\"state\":\"%s\",\"workers_up\":%uL,"
+                     "\"workers_connecting\":%uL,\"workers_down\":%uL,"
+                     "\"reconnects_total\":%uL,\"commands_total\":%uL,"
+                     "\"in_flight\":%uL,\"errors_total\":%uL,"
+                     "\"latency_last_ms\":%uL.%03uL,"
+                     "\"latency_sum_ms\":%uL.%03uL,\"latency_count\":%uL,"
+                     "\"workers\":[",
+                     ngx_push_stats_redis_state(worst),
+                     n[NGX_PUSH_REDIS_UP], n[NGX_PUSH_REDIS_CONNECTING],
+                     n[NGX_PUSH_REDIS_DOWN], s->redis_reconnects,
+                     s->redis_commands, in_flight, s->redis_errors,
+                     last_us / 1000, last_us % 1000,
+                     s->redis_latency_us / 1000, s->redis_latency_us % 1000,
+                     s->redis_latency_n);
+
+    for (w = 0; w < f->workers; w++) {
+        p = ngx_slprintf(p, end,
+                         "%s{\"pid\":%P,\"state\":\"%s\",\"in_flight\":%uD,"
+                         "\"latency_last_ms\":%uL.%03uL}",
+                         w ? "," : "", f->pid[w],
+                         ngx_push_stats_redis_state(f->redis[w].state),
+                         f->redis[w].in_flight,
+                         f->redis[w].latency_us / 1000,
+                         f->redis[w].latency_us % 1000);
+    }
+
+    return ngx_slprintf(p, end, "]}");
 }
 
 
@@ -360,6 +491,7 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     ngx_str_t            text, pattern;
     ngx_uint_t           i, prom;
     ngx_push_figures_t   f;
+    ngx_push_main_conf_t  *pmcf;
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
         return ngx_push_not_allowed(r, "GET, HEAD",
@@ -442,6 +574,14 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     /* subscribers by transport and worker */
     len += 400 + f.workers * NGX_PUSH_TRANSPORTS * (80 + 2 * NGX_INT64_LEN);
 
+    pmcf = static_cast<ngx_push_main_conf_t *>(
+               ngx_http_get_module_main_conf(r, ngx_push_module));
+
+    /* the link's figures: 11 lines of text, and one per worker */
+    if (pmcf->redis.url.len) {
+        len += 2048 + f.workers * (100 + 3 * NGX_INT64_LEN);
+    }
+
     p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));
     if (p == nullptr) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -471,6 +611,10 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     }
 
     p = ngx_push_stats_by_worker(p, end, &f, prom);
+
+    if (pmcf->redis.url.len) {
+        p = ngx_push_stats_redis(p, end, &f, prom);
+    }
 
     if (!prom) {
         *p++ = '}';

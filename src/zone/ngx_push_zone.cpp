@@ -511,4 +511,5 @@ ngx_push_slot_reap_locked(ngx_push_zone_t *zone, ngx_uint_t n)
     slot->signalled = 0;
     ngx_memzero(slot->name, sizeof(slot->name));
     ngx_memzero(slot->subscribers, sizeof(slot->subscribers));
+    ngx_memzero(&slot->redis, sizeof(slot->redis));
 }

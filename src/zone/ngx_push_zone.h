@@ -98,6 +98,15 @@ struct ngx_push_rec_t {
 #define NGX_PUSH_TRANSPORTS    5        /* poll ... websocket, as bits */
 #define NGX_PUSH_IPC_NAME_LEN  16       /* random bytes of a socket name */
 
+/* A worker's Redis link as it is now (src/redis), written by that worker
+ * alone with relaxed atomics, read by push_stats; zero without Redis. */
+struct ngx_push_redis_gauges_t {
+    uint32_t             state;        /* ngx_push_redis_state_e */
+    uint32_t             in_flight;    /* commands sent, not answered */
+    uint64_t             latency_us;   /* the last round trip */
+};
+
+
 struct ngx_push_slot_t {
     ngx_pid_t            pid;          /* 0: free */
     uint32_t             signalled;    /* a wake-up was sent, not yet read:
@@ -110,6 +119,7 @@ struct ngx_push_slot_t {
     ngx_queue_t          recs;
     ngx_queue_t          dirty;
     uint32_t             subscribers[NGX_PUSH_TRANSPORTS];  /* waiting */
+    ngx_push_redis_gauges_t  redis;
 };
 
 
@@ -127,6 +137,14 @@ struct ngx_push_stats_t {
     uint64_t             send_timeout_closed;  /* nothing left for
                                                 * send_timeout */
     uint64_t             write_error_closed;   /* a write failed */
+    uint64_t             redis_reconnects;     /* connection attempts made
+                                                * after a failure */
+    uint64_t             redis_commands;       /* commands sent, the link's
+                                                * own included */
+    uint64_t             redis_errors;         /* connections lost and
+                                                * attempts that failed */
+    uint64_t             redis_latency_us;     /* round trips: their sum */
+    uint64_t             redis_latency_n;      /* and their number */
 };
 
 
@@ -164,7 +182,7 @@ struct ngx_push_shctx_t {
  * size of every field of each, the constants that size arrays in them, and
  * a version for changes of meaning.  A reload that loads a build laid out
  * otherwise must not reuse the zone. */
-#define NGX_PUSH_LAYOUT_VERSION  3
+#define NGX_PUSH_LAYOUT_VERSION  4
 
 #define NGX_PUSH_F(type, field)                                              \
     offsetof(type, field), sizeof(type::field)
@@ -210,6 +228,11 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_slot_t, start), NGX_PUSH_F(ngx_push_slot_t, name),
     NGX_PUSH_F(ngx_push_slot_t, recs), NGX_PUSH_F(ngx_push_slot_t, dirty),
     NGX_PUSH_F(ngx_push_slot_t, subscribers),
+    NGX_PUSH_F(ngx_push_slot_t, redis),
+    sizeof(ngx_push_redis_gauges_t),
+    NGX_PUSH_F(ngx_push_redis_gauges_t, state),
+    NGX_PUSH_F(ngx_push_redis_gauges_t, in_flight),
+    NGX_PUSH_F(ngx_push_redis_gauges_t, latency_us),
     sizeof(ngx_push_stats_t),
     NGX_PUSH_F(ngx_push_stats_t, published),
     NGX_PUSH_F(ngx_push_stats_t, delivered),
@@ -220,6 +243,11 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_stats_t, channels_evicted),
     NGX_PUSH_F(ngx_push_stats_t, send_timeout_closed),
     NGX_PUSH_F(ngx_push_stats_t, write_error_closed),
+    NGX_PUSH_F(ngx_push_stats_t, redis_reconnects),
+    NGX_PUSH_F(ngx_push_stats_t, redis_commands),
+    NGX_PUSH_F(ngx_push_stats_t, redis_errors),
+    NGX_PUSH_F(ngx_push_stats_t, redis_latency_us),
+    NGX_PUSH_F(ngx_push_stats_t, redis_latency_n),
     sizeof(ngx_push_shctx_t),
     NGX_PUSH_F(ngx_push_shctx_t, layout), NGX_PUSH_F(ngx_push_shctx_t, epoch),
     NGX_PUSH_F(ngx_push_shctx_t, nchannels),
