@@ -9,7 +9,7 @@
 #   redis_scripts_live.sh BUILD_UNIT_DIR
 set -euo pipefail
 
-port=28379
+port=${REDIS_SCRIPTS_LIVE_PORT:-28379}
 driver=$1/redis_scripts_live
 
 server=$(command -v redis-server || true)

@@ -7,7 +7,7 @@
 #   resp_live.sh BUILD_UNIT_DIR
 set -euo pipefail
 
-port=27379
+port=${RESP_LIVE_PORT:-27379}
 driver=$1/resp_live
 
 server=$(command -v redis-server || true)
