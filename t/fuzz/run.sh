@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with libFuzzer and runs each for a bounded time:
-#   t/fuzz/run.sh [SECONDS]      (./build.sh fuzz [SECONDS])
+#   t/fuzz/run.sh [SECONDS [TARGET...]]
+#   (./build.sh fuzz [SECONDS [TARGET...]])
+# TARGET names one, such as fuzz_resp; without any, every t/fuzz/fuzz_*.cpp.
 # Corpora live in build/fuzz/corpus/<target>; crashes are written to
 # build/fuzz/ and make the run fail.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
+[ $# -gt 0 ] && shift
+targets=()
+for name in "$@"; do
+    name=$(basename "$name" .cpp)
+    if [ ! -f "t/fuzz/$name.cpp" ]; then
+        echo "fuzz: no target t/fuzz/$name.cpp" >&2
+        exit 2
+    fi
+    targets+=("t/fuzz/$name.cpp")
+done
+[ ${#targets[@]} -gt 0 ] || targets=(t/fuzz/fuzz_*.cpp)
 out=build/fuzz
 mkdir -p "$out"
 
@@ -14,7 +27,7 @@ flags="$flags -fno-sanitize-recover=all -Isrc/protocol"
 protocol=$(ls src/protocol/*.cpp)
 
 rc=0
-for target in t/fuzz/fuzz_*.cpp; do
+for target in "${targets[@]}"; do
     name=$(basename "$target" .cpp)
     clang++ $flags "$target" $protocol -lcrypto -o "$out/$name"
     mkdir -p "$out/corpus/$name"
