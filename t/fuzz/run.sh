@@ -92,6 +92,17 @@ for target in "${targets[@]}"; do
             printf 'n 0badcafe 18446744073709551615' > "$out/corpus/$name/notice"
             printf 'd 0badcafe 12' > "$out/corpus/$name/delete"
             ;;
+        fuzz_redis_url)
+            # bytes 0..23 are also the backoff's min, max, attempt, random
+            printf 'redis://app:s%%40cret@[::1]:6379/2' \
+                > "$out/corpus/$name/full"
+            printf 'redis://:secret@cache:6379' > "$out/corpus/$name/password"
+            printf 'redis://cache' > "$out/corpus/$name/host"
+            printf 'rediss://cache:6380/2147483648?x#y' \
+                > "$out/corpus/$name/refused"
+            printf '\x64\0\0\0\0\0\0\0\x88\x13\0\0\0\0\0\0\x05\0\0\0\xff\xff\xff\xff' \
+                > "$out/corpus/$name/backoff"
+            ;;
         fuzz_utf8)
             printf '\x02caf\xc3\xa9 \xf0\x9f\x98\x80' > "$out/corpus/$name/text"
             printf '\x01\xed\xa0\x80' > "$out/corpus/$name/surrogate"
