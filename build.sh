@@ -5,6 +5,7 @@
 #   ./build.sh run      build, then serve examples/ on http://127.0.0.1:8080/
 #   ./build.sh test     build, then run every test suite
 #   ./build.sh fuzz [S] build and run the fuzz targets for S seconds each
+#                       (fuzz S TARGET... only those, e.g. fuzz 60 fuzz_resp)
 #   ./build.sh bench    build, then benchmark side by side with Nchan
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds against a full upstream source tree
@@ -294,7 +295,7 @@ EOF
 
 cmd_fuzz() {
     need_packages clang libclang-rt-14-dev libssl-dev
-    exec bash t/fuzz/run.sh "${1:-60}"
+    exec bash t/fuzz/run.sh "${1:-60}" "${@:2}"
 }
 
 case "${1:-build}" in
@@ -304,5 +305,5 @@ case "${1:-build}" in
     suite) shift; build_module; run_suites "$@" ;;
     fuzz)  shift; cmd_fuzz "$@" ;;
     bench) shift; cmd_bench "$@" ;;
-    *)     die "usage: $0 [build|run|test|suite FILES...|fuzz [SECONDS]|bench]" ;;
+    *)     die "usage: $0 [build|run|test|suite FILES...|fuzz [SECONDS [TARGET...]]|bench]" ;;
 esac

@@ -1,5 +1,5 @@
-/* RESP, the Redis protocol: an incremental reply reader and a command
- * encoder. */
+/* RESP, the Redis protocol: an incremental reply reader.  The command
+ * encoder is in push_resp_encode.cpp. */
 
 #include "push_resp.h"
 
@@ -575,46 +575,6 @@ read_integer(resp_reader &r, const char *p, size_t avail, bool &whole,
     return status::ok;
 }
 
-
-size_t
-dec_len(uint64_t v) noexcept
-{
-    size_t  n = 1;
-
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-
-    return n;
-}
-
-
-char *
-put_dec(char *p, uint64_t v) noexcept
-{
-    char    tmp[digits_max];
-    size_t  n = 0;
-
-    do {
-        tmp[n++] = char('0' + v % 10);
-        v /= 10;
-    } while (v);
-
-    while (n) {
-        *p++ = tmp[--n];
-    }
-
-    return p;
-}
-
-
-size_t
-arg_len(const resp_arg &a) noexcept
-{
-    return a.number ? dec_len(a.abs) + a.negative : a.str.size();
-}
-
 } /* namespace */
 
 
@@ -733,57 +693,6 @@ resp_read(resp_reader &r, const char *in, size_t len, resp_reply &out)
 
         return status::ok;
     }
-}
-
-
-size_t
-resp_command_size(const resp_arg *args, size_t n) noexcept
-{
-    size_t  size = 1 + dec_len(n) + 2;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t  len = arg_len(args[i]);
-        size += 1 + dec_len(len) + 2 + len + 2;
-    }
-
-    return size;
-}
-
-
-size_t
-resp_command_write(char *out, const resp_arg *args, size_t n) noexcept
-{
-    char  *p = out;
-
-    *p++ = '*';
-    p = put_dec(p, n);
-    *p++ = '\r';
-    *p++ = '\n';
-
-    for (size_t i = 0; i < n; i++) {
-        const resp_arg  &a = args[i];
-
-        *p++ = '$';
-        p = put_dec(p, arg_len(a));
-        *p++ = '\r';
-        *p++ = '\n';
-
-        if (a.number) {
-            if (a.negative) {
-                *p++ = '-';
-            }
-            p = put_dec(p, a.abs);
-
-        } else if (!a.str.empty()) {
-            std::memcpy(p, a.str.data(), a.str.size());
-            p += a.str.size();
-        }
-
-        *p++ = '\r';
-        *p++ = '\n';
-    }
-
-    return size_t(p - out);
 }
 
 } /* namespace push */

@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with libFuzzer and runs each for a bounded time:
-#   t/fuzz/run.sh [SECONDS]      (./build.sh fuzz [SECONDS])
+#   t/fuzz/run.sh [SECONDS [TARGET...]]
+#   (./build.sh fuzz [SECONDS [TARGET...]])
+# TARGET names one, such as fuzz_resp; without any, every t/fuzz/fuzz_*.cpp.
 # Corpora live in build/fuzz/corpus/<target>; crashes are written to
 # build/fuzz/ and make the run fail.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
+[ $# -gt 0 ] && shift
+targets=()
+for name in "$@"; do
+    name=$(basename "$name" .cpp)
+    if [ ! -f "t/fuzz/$name.cpp" ]; then
+        echo "fuzz: no target t/fuzz/$name.cpp" >&2
+        exit 2
+    fi
+    targets+=("t/fuzz/$name.cpp")
+done
+[ ${#targets[@]} -gt 0 ] || targets=(t/fuzz/fuzz_*.cpp)
 out=build/fuzz
 mkdir -p "$out"
 
@@ -14,7 +27,7 @@ flags="$flags -fno-sanitize-recover=all -Isrc/protocol"
 protocol=$(ls src/protocol/*.cpp)
 
 rc=0
-for target in t/fuzz/fuzz_*.cpp; do
+for target in "${targets[@]}"; do
     name=$(basename "$target" .cpp)
     clang++ $flags "$target" $protocol -lcrypto -o "$out/$name"
     mkdir -p "$out/corpus/$name"
@@ -61,6 +74,34 @@ for target in t/fuzz/fuzz_*.cpp; do
                 > "$out/corpus/$name/pubsub"
             printf '\xb2\x11*2\r\n|1\r\n+ttl\r\n:3\r\n:1\r\n:2\r\n' \
                 > "$out/corpus/$name/attribute"
+            ;;
+        fuzz_redis_reply)
+            # seeds: publish's reply, "none" then "epoch", history with an
+            # entry as an array and one as a RESP3 map, an announcement in
+            # a push frame, and announcements as bare payloads
+            printf '*7\r\n$2\r\nok\r\n$8\r\n0badcafe\r\n:0\r\n:5\r\n:3\r\n:3\r\n:2\r\n' \
+                > "$out/corpus/$name/publish"
+            printf '*1\r\n$4\r\nnone\r\n*2\r\n+epoch\r\n$8\r\ndeadbeef\r\n' \
+                > "$out/corpus/$name/none-epoch"
+            printf '*7\r\n+ok\r\n$8\r\n0badcafe\r\n:2\r\n:9\r\n:8\r\n:2\r\n*2\r\n*2\r\n$3\r\n8-0\r\n*8\r\n$1\r\nt\r\n$13\r\n1700000000000\r\n$1\r\nc\r\n$10\r\ntext/plain\r\n$1\r\ne\r\n$0\r\n\r\n$1\r\nd\r\n$5\r\nhello\r\n*2\r\n$3\r\n9-0\r\n%%4\r\n+t\r\n+1700000000001\r\n+c\r\n+\r\n+e\r\n+tick\r\n+d\r\n$2\r\nhi\r\n' \
+                > "$out/corpus/$name/history"
+            printf '>3\r\n$8\r\nsmessage\r\n$13\r\n{p:ch}:pubsub\r\n$33\r\nm 0badcafe 7 10 3\ntext/plainmsghi\r\n' \
+                > "$out/corpus/$name/smessage"
+            printf 'm 0badcafe 7 10 3\ntext/plainmsghello' \
+                > "$out/corpus/$name/message"
+            printf 'n 0badcafe 18446744073709551615' > "$out/corpus/$name/notice"
+            printf 'd 0badcafe 12' > "$out/corpus/$name/delete"
+            ;;
+        fuzz_redis_url)
+            # bytes 0..23 are also the backoff's min, max, attempt, random
+            printf 'redis://app:s%%40cret@[::1]:6379/2' \
+                > "$out/corpus/$name/full"
+            printf 'redis://:secret@cache:6379' > "$out/corpus/$name/password"
+            printf 'redis://cache' > "$out/corpus/$name/host"
+            printf 'rediss://cache:6380/2147483648?x#y' \
+                > "$out/corpus/$name/refused"
+            printf '\x64\0\0\0\0\0\0\0\x88\x13\0\0\0\0\0\0\x05\0\0\0\xff\xff\xff\xff' \
+                > "$out/corpus/$name/backoff"
             ;;
         fuzz_utf8)
             printf '\x02caf\xc3\xa9 \xf0\x9f\x98\x80' > "$out/corpus/$name/text"
