@@ -135,8 +135,8 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
     }
 
     /* what the scripts keep: base <= last, live seqs first..last with none
-     * missing (first = last + 1: none) */
-    if (r.base > r.last || r.first > r.last + 1 || r.first == 0
+     * missing (first = last + 1: none), all of this life (after base) */
+    if (r.base > r.last || r.first > r.last + 1 || r.first <= r.base
         || r.count != r.last + 1 - r.first)
     {
         return status::invalid;

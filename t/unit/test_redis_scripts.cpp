@@ -279,6 +279,8 @@ test_channel_reply(void **state)
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:11\r\n:0\r\n",  /* first */
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:10\r\n:9\r\n:10\r\n:0\r\n", /* base */
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:1\r\n",   /* count */
+        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:1\r\n:10\r\n", /* first <= base */
+        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:5\r\n:6\r\n",
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n$1\r\n9\r\n:8\r\n:2\r\n",
         "*6\r\n$2\r\nOK\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n",
         "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n:0\r\n:0\r\n",
