@@ -17,7 +17,7 @@ __DATA__
     location ~ ^/pub/(?<ch>\w+)$ {
         push_publisher;
         push_channel $ch;
-        push_message_ttl 1s;
+        push_message_ttl 3s;
     }
     location ~ ^/old/(?<ch>\w+)$ {
         push_subscriber poll;
@@ -27,7 +27,7 @@ __DATA__
     location = /stats { push_stats; }
     location = /result {
         proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
-        proxy_read_timeout 30s;
+        proxy_read_timeout 40s;
     }
 --- init
 PushTest::push_verdict(sub {
@@ -37,7 +37,7 @@ PushTest::push_verdict(sub {
     # the listing must come down by itself: nothing else looks at the
     # channel meanwhile (a look would expire it)
     my ($list, $listed);
-    my $deadline = time + 10;
+    my $deadline = time + 15;
     while (time < $deadline) {
         $list = PushTest::push_request('GET', '/stats?channels=aging')->{body};
         ($listed) = $list =~ /"messages":(\d+)/;
@@ -59,7 +59,7 @@ PushTest::push_verdict(sub {
 GET /result
 --- response_body
 had=3 gauge=0 bytes=0 listed=0 info=0 poll=304 expired=3
---- timeout: 20
+--- timeout: 30
 --- no_error_log
 [error]
 [alert]
@@ -73,7 +73,7 @@ had=3 gauge=0 bytes=0 listed=0 info=0 poll=304 expired=3
         push_subscriber websocket;
         push_channel $ch;
         push_websocket_publish on;
-        push_message_ttl 1s;
+        push_message_ttl 3s;
     }
     location ~ ^/old/(?<ch>\w+)$ {
         push_subscriber poll;
@@ -83,7 +83,7 @@ had=3 gauge=0 bytes=0 listed=0 info=0 poll=304 expired=3
     location = /stats { push_stats; }
     location = /result {
         proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
-        proxy_read_timeout 30s;
+        proxy_read_timeout 40s;
     }
 --- init
 PushTest::push_verdict(sub {
@@ -99,7 +99,7 @@ PushTest::push_verdict(sub {
     }
     close $ws;
     my ($stats, $messages);
-    my $deadline = time + 10;
+    my $deadline = time + 15;
     while (time < $deadline) {
         $stats = PushTest::push_request('GET', '/stats')->{body};
         ($messages) = $stats =~ /"messages":(\d+)/;
@@ -119,7 +119,7 @@ PushTest::push_verdict(sub {
 GET /result
 --- response_body
 echo=2 gauge=0 info=0 last=2 poll=304 expired=2
---- timeout: 20
+--- timeout: 30
 --- no_error_log
 [error]
 [alert]
