@@ -855,7 +855,9 @@ ngx_push_share_infoed(ngx_push_share_op_t *op,
     ngx_push_channel_t      *ch;
     ngx_push_channel_info_t  info;
 
-    if (cr.outcome != push::redis_outcome::ok) {
+    if (cr.outcome != push::redis_outcome::ok || cr.last == cr.base) {
+        /* never published to, or deleted and not published to since
+         * (the meta stays as the floor): none, as on one server */
         ngx_push_share_answer(op, NGX_HTTP_NOT_FOUND, nullptr,
                               "no such channel");
         return;
@@ -907,7 +909,9 @@ ngx_push_share_deleted(ngx_push_share_op_t *op,
 
     ngx_push_ipc_wake(wake, ngx_push_share_worker->log);
 
-    if (cr.outcome != push::redis_outcome::ok && !local) {
+    if ((cr.outcome != push::redis_outcome::ok || cr.last == cr.base)
+        && !local)
+    {
         ngx_push_share_answer(op, NGX_HTTP_NOT_FOUND, nullptr,
                               "no such channel");
         return;
