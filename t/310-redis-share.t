@@ -773,3 +773,139 @@ six_subscribers=2 channels=1 delivered=6 just_after=2 later=0
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 11: without a cursor, push_first_message means the same on a server that never held the channel (newest, oldest, 2)
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ {
+        push_publisher; push_channel $ch; push_message_buffer 3;
+    }
+    location ~ ^/new/(?<ch>[\w.-]+)$ {
+        push_subscriber poll; push_channel $ch; push_message_buffer 3;
+    }
+    location ~ ^/old/(?<ch>[\w.-]+)$ {
+        push_subscriber longpoll; push_channel $ch; push_message_buffer 3;
+        push_first_message oldest;
+    }
+    location ~ ^/two/(?<ch>[\w.-]+)$ {
+        push_subscriber sse; push_channel $ch; push_message_buffer 3;
+        push_first_message 2;
+    }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        push_request('POST', '/pub/t11', "m$_") for 1 .. 4;
+        for my $where (['B', 1], ['A', 0]) {
+            my @r = $where->[1]
+                ? on_second(sub {
+                      (push_get('/new/t11'), push_get('/old/t11'),
+                       sse_open('/two/t11')) })
+                : (push_get('/new/t11'), push_get('/old/t11'),
+                   sse_open('/two/t11'));
+            my $t = sse_more($r[2], qr/data: m4\n\n/, 2);
+            my @sse = $t =~ /data: (m\d)\n/g;
+            push @out, "$where->[0]:newest=$r[0]{body},oldest=$r[1]{body},"
+                       . "two=" . join('+', @sse);
+        }
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+B:newest=m4,oldest=m2,two=m3+m4 A:newest=m4,oldest=m2,two=m3+m4
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 12: Redis away: subscribers stay (pings go on), a new stream is accepted; back: both get what is published, once
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_reconnect 100ms 500ms;
+    push_redis_command_timeout 1s;
+    push_redis_connect_timeout 500ms;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ {
+        push_subscriber; push_channel $ch; push_ping_interval 300ms;
+    }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my $old = on_second(sub { sse_open('/sub/t12') });
+        my $deadline = time + 3;
+        while (time < $deadline
+               && redis_cli('PUBSUB', 'NUMSUB', '{push:t12}:pubsub')
+                  !~ /\n1\s*$/)
+        {
+            sleep 0.01;
+        }
+        push_request('POST', '/pub/t12', 'm1');
+        sse_more($old, qr/data: m1\n\n/, 2);
+        redis_cli('SAVE');
+        redis_stop();
+        on_second(sub {
+            redis_wait_stats(sub { $_[0]{workers_down} == 2 }, 3) });
+        my $before = length ${*$old}{sse_text};
+        my $new = on_second(sub { sse_open('/sub/t12') });
+        my $head = sse_more($new, qr/\r\n\r\n/, 2);
+        push @out, "new_accepted=" . ($head =~ m{^HTTP/1\.\d 200} ? 'yes'
+                                      : "no[$head]");
+        my $t = sse_more($old, qr/(?!)/, 1);
+        push @out, "old_pinged=" . (substr($t, $before) =~ /^:\n/m
+                                    ? 'yes' : 'no');
+        redis_start();
+        my $acked = 0;
+        $deadline = time + 6;
+        while (time < $deadline) {
+            my $r = push_request('POST', '/pub/t12', 'm2');
+            if ($r->{status} =~ /^20[12]$/) { $acked = 1; last }
+            sleep 0.05;
+        }
+        push @out, "acked=$acked";
+        for ([old => $old], [new => $new]) {
+            my $x = sse_more($_->[1], qr/data: m2\n\n/, 3);
+            my @got = $x =~ /data: (m\d)\n/g;
+            push @out, "$_->[0]=" . join('+', @got);
+        }
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+new_accepted=yes old_pinged=yes acked=1 old=m1+m2 new=m2
+--- timeout: 40
+--- no_error_log
+[error]
+[alert]
