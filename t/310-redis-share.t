@@ -909,3 +909,79 @@ new_accepted=yes old_pinged=yes acked=1 old=m1+m2 new=m2
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 13: B reloaded while A publishes: the lease passes to a new worker, a client that resumes on B gets every acknowledged message once
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    my $master = second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my $s = on_second(sub { sse_open('/sub/t13') });
+        my $deadline = time + 3;
+        while (time < $deadline
+               && redis_cli('PUBSUB', 'NUMSUB', '{push:t13}:pubsub')
+                  !~ /\n1\s*$/)
+        {
+            sleep 0.01;
+        }
+        my (@acked, @got, $last);
+        my $publish = sub {
+            for my $i (@_) {
+                my $r = push_request('POST', '/pub/t13', "m$i");
+                push @acked, "m$i" if $r && $r->{status} =~ /^20[12]$/;
+                sleep 0.02;
+            }
+        };
+        my $take = sub {
+            my $t = ${*$s}{sse_text};
+            while ($t =~ /id: (\S+)\ndata: (m\d+)\n\n/g) {
+                push @got, $2;
+                $last = $1;
+            }
+        };
+        $publish->(1 .. 5);
+        sse_more($s, qr/data: m5\n\n/, 2);
+        kill 'HUP', $master;
+        $publish->(6 .. 15);
+        # the old worker ends its streams: read to the end, resume on B
+        sse_more($s, qr/(?!)/, 5);
+        push @out, "ended_by_reload=" . (${*$s}{sse_closed} ? 'yes' : 'no');
+        $take->();
+        $s = on_second(sub { sse_open('/sub/t13', "Last-Event-ID: $last") });
+        $publish->(16 .. 20);
+        sse_more($s, qr/data: m20\n\n/, 3);
+        $take->();
+        push @out, "acked=" . scalar(@acked);
+        push @out, "got=" . (join(',', @got) eq join(',', @acked)
+                             ? 'each_once_in_order'
+                             : join(',', @got));
+        my @holders = second_log_lines(qr/holds the server's redis/);
+        push @out, "lease_taken=" . (@holders >= 2 ? 'again' : scalar(@holders));
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+ended_by_reload=yes acked=20 got=each_once_in_order lease_taken=again
+--- timeout: 40
+--- no_error_log
+[error]
+[alert]
