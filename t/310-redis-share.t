@@ -80,6 +80,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -150,6 +152,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -213,6 +217,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -285,6 +291,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -372,6 +380,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -451,6 +461,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -528,6 +540,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -606,6 +620,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -692,6 +708,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -763,6 +781,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -823,6 +843,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -899,6 +921,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request
@@ -975,6 +999,8 @@ push_verdict(sub {
     };
     my $err = $@;
     second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
     return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
 });
 --- request

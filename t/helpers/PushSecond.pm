@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(second_port second_start second_stop on_second
-                 second_log_lines sse_open sse_more both_up);
+                 second_log_lines second_log_problems sse_open sse_more both_up);
 
 sub import {
     my $caller = caller;
@@ -53,6 +53,8 @@ sub second_start {
     my $second = second_port();
 
     make_path("$d/conf", "$d/logs", "$d/html");
+    # each block's server logs afresh, as the runner's does
+    unlink "$d/logs/error.log";
     open my $in, '<', "$root/conf/nginx.conf" or die "no conf: $!\n";
     my $conf = do { local $/; <$in> };
     close $in;
@@ -140,6 +142,13 @@ sub both_up {
             or return 0;
     }
     return 1;
+}
+
+# The second server's error, alert, crit and emerg lines, but its master's
+# report of a worker a test killed.
+sub second_log_problems {
+    return grep { !/exited on signal 9/ }
+                second_log_lines(qr/\[(?:error|alert|crit|emerg)\]/);
 }
 
 sub second_log_lines {
