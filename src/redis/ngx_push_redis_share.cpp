@@ -1488,7 +1488,7 @@ ngx_push_share_scan(void)
     size_t               size;
     time_t               now = ngx_time();
     ngx_str_t           *id, key;
-    ngx_uint_t           i, want;
+    ngx_uint_t           i, want, pending;
     ngx_pool_t          *pool;
     ngx_array_t          subs, unsubs;
     ngx_queue_t         *q;
@@ -1516,6 +1516,7 @@ ngx_push_share_scan(void)
         ngx_push_shm_lock  lock(zone->shpool);
 
         zone->sh->redis_scan = 0;
+        pending = 0;
 
         for (q = ngx_queue_head(&zone->sh->channels);
              q != ngx_queue_sentinel(&zone->sh->channels);
@@ -1547,8 +1548,12 @@ ngx_push_share_scan(void)
 
                 if (ch->redis_unsub_at == 0) {
                     ch->redis_unsub_at = now + NGX_PUSH_SHARE_UNSUB_DELAY;
+                    pending = 1;
 
-                } else if (now >= ch->redis_unsub_at) {
+                } else if (now < ch->redis_unsub_at) {
+                    pending = 1;
+
+                } else {
                     ch->redis_sub = 0;
                     ch->redis_live = 0;
                     ch->redis_unsub_at = 0;
@@ -1567,6 +1572,9 @@ ngx_push_share_scan(void)
                 ngx_memcpy(id->data, ch->id, ch->id_len);
             }
         }
+
+        /* a subscription to drop later: look again on a later tick */
+        zone->sh->redis_scan |= pending;
     }
 
     for (i = 0; i < subs.nelts + unsubs.nelts; i++) {
@@ -1816,8 +1824,15 @@ ngx_push_share_tick(ngx_event_t *ev)
                       "subscriptions");
     }
 
-    if (share->holder) {
+    if (share->holder
+        && __atomic_load_n(&sh->redis_scan, __ATOMIC_RELAXED))
+    {
+        /* only after a change: a subscriber came or went, the lease
+         * changed hands, or a subscription waits to be dropped */
         ngx_push_share_scan();
+    }
+
+    if (share->holder) {
 
         if (ngx_current_msec - share->epoch_at >= share->conf->ping_interval)
         {

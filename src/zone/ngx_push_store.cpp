@@ -905,6 +905,11 @@ ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone, ngx_push_rec_t *rec,
     ch->subscribers -= n;
     ngx_push_store_idle_locked(zone, ch);
 
+    if (ch->subscribers == 0 && ch->redis_sub) {
+        /* Redis mode: the lease holder drops the subscription later */
+        zone->sh->redis_scan = 1;
+    }
+
     if (rec->count > 0) {
         return;
     }
