@@ -1011,3 +1011,126 @@ ended_by_reload=yes acked=20 got=each_once_in_order lease_taken=again
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 14: a subscriber that stays connected while what it missed is trimmed in Redis gets the gap signal, then what is kept (buffer 3)
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_reconnect 1s 2s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ {
+        push_publisher; push_channel $ch; push_message_buffer 3;
+    }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ {
+        push_subscriber; push_channel $ch; push_message_buffer 3;
+    }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my $b = on_second(sub { sse_open('/sub/t14') });
+        my $deadline = time + 3;
+        while (time < $deadline
+               && redis_cli('PUBSUB', 'NUMSUB', '{push:t14}:pubsub')
+                  !~ /\n1\s*$/)
+        {
+            sleep 0.01;
+        }
+        push_request('POST', '/pub/t14', 'm1');
+        my $t = sse_more($b, qr/data: m1\n\n/, 2);
+        my ($e) = $t =~ /id: (\w+):1\n/;
+        # B resubscribes after at least half a second: meanwhile m2..m6,
+        # of which Redis keeps m4..m6
+        redis_cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+        push_request('POST', '/pub/t14', "m$_") for 2 .. 6;
+        $t = sse_more($b, qr/data: m6\n\n/, 4);
+        $t =~ s/^.*?data: m1\n\n//s;
+        $t =~ s/\Q$e\E:/E:/g;
+        $t =~ s/\n/|/g;
+        push @out, "after=$t";
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+after=event: gap|data: 2||id: E:4|data: m4||id: E:5|data: m5||id: E:6|data: m6||
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 15: a Redis that stops answering (SIGSTOP): publishes get 503 after push_redis_command_timeout; answering again: they work
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_command_timeout 500ms;
+    push_redis_connect_timeout 500ms;
+    push_redis_reconnect 100ms 500ms;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    my $ok = eval {
+        redis_wait_stats(sub { $_[0]{workers_up} == 2 }, 5)
+            or return "never up";
+        push @out, "before=" . push_request('POST', '/pub/t15', 'a')->{status};
+        my $pid = redis_pid();
+        kill 'STOP', $pid;
+        my $t0 = time;
+        my $r = push_request('POST', '/pub/t15', 'b');
+        my $took = time - $t0;
+        push @out, "stalled=$r->{status} retry_after="
+                   . ($r->{headers}{'retry-after'} // 'none')
+                   . " reason=" . ($r->{body} =~ /may have been done/
+                                   ? 'maybe_done' : "[$r->{body}]")
+                   . " within=" . ($took >= 0.4 && $took < 2 ? 'timeout'
+                                   : $took);
+        kill 'CONT', $pid;
+        my $st = 0;
+        my $deadline = time + 5;
+        while (time < $deadline) {
+            $st = push_request('POST', '/pub/t15', 'c')->{status};
+            last if $st == 202;
+            sleep 0.05;
+        }
+        push @out, "after=$st";
+        my $info = push_request('GET', '/pub/t15');
+        # the stalled publish went out before Redis stopped reading: it
+        # may run when Redis resumes (its answer said so)
+        my ($n) = $info->{body} =~ /"messages":(\d+)/;
+        push @out, "stored=" . ($n == 2 || $n == 3 ? 'acked_ones' : $n);
+        1;
+    };
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $@");
+});
+--- request
+GET /result
+--- response_body
+before=202 stalled=503 retry_after=1 reason=maybe_done within=timeout after=202 stored=acked_ones
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]

@@ -113,6 +113,7 @@ struct ngx_push_share_op_t {
     ngx_uint_t                    tries;     /* epoch checks made */
     ngx_uint_t                    first;     /* the catch-up's first read */
     ngx_uint_t                    owned;     /* ngx_alloc'ed */
+    ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
     ngx_uint_t                    replace;   /* publish over an orphan */
 };
@@ -354,8 +355,14 @@ ngx_push_share_failed(ngx_push_share_op_t *op, const char *why)
         if (op->kind == ngx_push_share_kind::publish) {
             ngx_push_stats_add(&share->zone->sh->stats.redis_refused, 1);
         }
+        /* a script sent and not answered may still run (a Redis that
+         * stalled reads it when it resumes): the publisher must know */
         ngx_push_share_answer(op, NGX_HTTP_SERVICE_UNAVAILABLE, nullptr,
-                              "redis is unreachable, try again later");
+                              op->sent && op->kind
+                                          != ngx_push_share_kind::info
+                              ? "redis did not answer, the request may "
+                                "have been done there"
+                              : "redis is unreachable, try again later");
         return;
 
     default:
@@ -596,8 +603,13 @@ ngx_push_share_send(ngx_push_share_op_t *op)
     }
 
     id = ngx_push_redis_command(node, v, n, ngx_push_share_reply, op);
+    if (id == 0) {
+        return NGX_ERROR;
+    }
 
-    return id != 0 ? NGX_OK : NGX_ERROR;
+    op->sent = 1;
+
+    return NGX_OK;
 }
 
 
