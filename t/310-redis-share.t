@@ -1134,3 +1134,59 @@ before=202 stalled=503 retry_after=1 reason=maybe_done within=timeout after=202 
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 16: Debian's Nchan (with its own hiredis) loaded in both servers: a message still crosses from A to B with A's id
+--- main_config
+    load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
+    location = /nchan_stats { nchan_stub_status; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my $n = on_second(sub { push_request('GET', '/nchan_stats') });
+        push @out, "nchan_on_B=" . ($n->{body} =~ /total published messages/
+                                    ? 'yes' : 'no');
+        my $sse = on_second(sub { sse_open('/sub/t16') });
+        my $deadline = time + 3;
+        while (time < $deadline
+               && redis_cli('PUBSUB', 'NUMSUB', '{push:t16}:pubsub')
+                  !~ /\n1\s*$/)
+        {
+            sleep 0.01;
+        }
+        my $r = push_request('POST', '/pub/t16', 'hello');
+        my ($id) = $r->{body} =~ /"last_message_id":"([^"]+)"/;
+        my $t = sse_more($sse, qr/data: hello\n\n/, 2);
+        push @out, "sse=" . ($t =~ /id: \Q$id\E\ndata: hello\n\n/
+                             ? 'same_id' : 'none');
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+nchan_on_B=yes sse=same_id
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]

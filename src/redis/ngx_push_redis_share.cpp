@@ -77,6 +77,9 @@ struct ngx_push_share_t {
     ngx_msec_t                    epoch_at;  /* the last periodic check */
     ngx_uint_t                    holder;
     ngx_uint_t                    outage;    /* logged since last success */
+    ngx_uint_t                    retry;     /* a catch-up failed: the
+                                              * channels not live are
+                                              * caught up again */
 };
 
 
@@ -1163,6 +1166,8 @@ ngx_push_share_op_end(ngx_push_share_op_t *op)
             }
         }
 
+        /* not sent, or no answer: again when the link is back */
+        ngx_push_share_worker->retry = 1;
         ngx_free(op);
     }
 }
@@ -1627,6 +1632,77 @@ ngx_push_share_scan(void)
 }
 
 
+/* Lease holder: catches up again every subscribed channel that is not
+ * live and has no catch-up under way (one failed, or could not be sent). */
+static void
+ngx_push_share_retry(void)
+{
+    ngx_str_t           *id;
+    ngx_uint_t           i;
+    ngx_pool_t          *pool;
+    ngx_array_t          ids;
+    ngx_queue_t         *q;
+    ngx_push_share_t    *share = ngx_push_share_worker;
+    ngx_push_zone_t     *zone = share->zone;
+    ngx_push_channel_t  *ch;
+
+    share->retry = 0;
+
+    pool = ngx_create_pool(4096, share->log);
+    if (pool == nullptr) {
+        share->retry = 1;
+        return;
+    }
+
+    if (ngx_array_init(&ids, pool, 8, sizeof(ngx_str_t)) != NGX_OK) {
+        ngx_destroy_pool(pool);
+        share->retry = 1;
+        return;
+    }
+
+    {
+        ngx_push_shm_lock  lock(zone->shpool);
+
+        for (q = ngx_queue_head(&zone->sh->channels);
+             q != ngx_queue_sentinel(&zone->sh->channels);
+             q = ngx_queue_next(q))
+        {
+            ch = ngx_queue_data(q, ngx_push_channel_t, lru);
+
+            if (!ch->redis_sub || ch->redis_live || ch->redis_busy
+                || ch->deleted)
+            {
+                continue;
+            }
+
+            id = static_cast<ngx_str_t *>(ngx_array_push(&ids));
+            if (id == nullptr) {
+                share->retry = 1;
+                break;
+            }
+
+            id->data = static_cast<u_char *>(ngx_pnalloc(pool, ch->id_len));
+            if (id->data == nullptr) {
+                id->len = 0;
+                share->retry = 1;
+                break;
+            }
+            id->len = ch->id_len;
+            ngx_memcpy(id->data, ch->id, ch->id_len);
+        }
+    }
+
+    for (i = 0; i < ids.nelts; i++) {
+        id = &static_cast<ngx_str_t *>(ids.elts)[i];
+        if (id->len) {
+            ngx_push_share_catch_up(id);
+        }
+    }
+
+    ngx_destroy_pool(pool);
+}
+
+
 static void
 ngx_push_share_scan_handler(ngx_event_t *ev)
 {
@@ -1770,7 +1846,13 @@ ngx_push_share_on_resubscribed(void *data, ngx_push_redis_node_t *node)
 static void
 ngx_push_share_on_command_ready(void *data, ngx_push_redis_node_t *node)
 {
+    auto  *share = static_cast<ngx_push_share_t *>(data);
+
     (void) ngx_push_share_epoch_check(nullptr);
+
+    if (share->holder && share->retry) {
+        ngx_push_share_retry();
+    }
 }
 
 
