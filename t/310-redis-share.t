@@ -535,6 +535,11 @@ push_verdict(sub {
         push @out, "then=" . join(',', @got);
         my $c1 = on_second(sub { redis_stats() })->{catchups_total};
         push @out, "catchups_counted=" . ($c1 > $c0 ? 'yes' : 'no');
+        my $prom = on_second(sub {
+            push_request('GET', '/stats?format=prometheus') });
+        push @out, "prometheus=" . ($prom->{body}
+            =~ /^# TYPE nginx_push_redis_catchups_total counter\nnginx_push_redis_catchups_total $c1\n/m
+            ? 'same' : 'missing');
 
         1;
     };
@@ -547,7 +552,7 @@ push_verdict(sub {
 --- request
 GET /result
 --- response_body
-published=202,202 got=m1,m2,m3 then=m1,m2,m3,m4 catchups_counted=yes
+published=202,202 got=m1,m2,m3 then=m1,m2,m3,m4 catchups_counted=yes prometheus=same
 --- timeout: 40
 --- no_error_log
 [error]
