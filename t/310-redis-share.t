@@ -1195,3 +1195,56 @@ nchan_on_B=yes sse=same_id
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 17: FLUSHALL between two publishes: the second is not given an id of the old epoch again, and is kept
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_ping_interval 30s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    my $ok = eval {
+        redis_wait_stats(sub { $_[0]{workers_up} == 2 }, 5)
+            or return "never up";
+        my @ids;
+        for my $m (qw(m1 m2)) {
+            my $r = push_request('POST', '/pub/t17', $m);
+            push @ids, $r->{body} =~ /"last_message_id":"([^"]+)"/;
+        }
+        (my $e1 = $ids[0]) =~ s/:.*//;
+        redis_cli('FLUSHALL');
+        # the same worker as m1 and m2 or the other: both hold the copy
+        my $r = push_request('POST', '/pub/t17', 'm3');
+        my ($id) = $r->{body} =~ /"last_message_id":"([^"]+)"/;
+        (my $e2 = $id) =~ s/:.*//;
+        push @out, "status=$r->{status}";
+        push @out, "reused=" . (grep({ $_ eq $id } @ids) ? 'yes' : 'no');
+        push @out, "new_epoch=" . ($e2 ne $e1 ? 'yes' : 'no');
+        my $p = push_get('/sub/t17?transport=poll', $ids[1]);
+        push @out, "resume=" . ($p->{headers}{'push-gap'} // 'none')
+                   . ",$p->{body}";
+        my $info = push_request('GET', '/pub/t17');
+        push @out, "kept=" . ($info->{body} =~ /"messages":1,/ ? 'yes' : 'no');
+        1;
+    };
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $@");
+});
+--- request
+GET /result
+--- response_body
+status=202 reused=no new_epoch=yes resume=unknown,m3 kept=yes
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]

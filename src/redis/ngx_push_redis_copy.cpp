@@ -95,12 +95,61 @@ ngx_push_share_put_entries_locked(ngx_push_zone_t *zone,
 }
 
 
+/* Whether the copy holds a message at seq that is not in: the same seq
+ * for another message means Redis went back.  Not held: cannot tell. */
+ngx_uint_t
+ngx_push_share_other_locked(ngx_pool_t *pool, ngx_push_channel_t *ch,
+    uint64_t seq, const ngx_push_publish_t *in)
+{
+    u_char          *p;
+    ngx_queue_t     *q;
+    ngx_push_msg_t  *m;
+
+    for (q = ngx_queue_last(&ch->messages);
+         q != ngx_queue_sentinel(&ch->messages);
+         q = ngx_queue_prev(q))
+    {
+        m = ngx_queue_data(q, ngx_push_msg_t, queue);
+
+        if (m->seq > seq) {
+            continue;
+        }
+
+        if (m->seq < seq) {
+            return 0;
+        }
+
+        if (m->len != in->data.len || m->ctype_len != in->ctype.len
+            || m->event_len != in->event.len)
+        {
+            return 1;
+        }
+
+        p = static_cast<u_char *>(ngx_pnalloc(pool, m->ctype_len
+                                                   + m->event_len + m->len));
+        if (p == nullptr) {
+            return 0;
+        }
+
+        ngx_push_store_copy_payload(m, p);
+
+        return ngx_memcmp(p, in->ctype.data, in->ctype.len) != 0
+               || ngx_memcmp(p + in->ctype.len, in->event.data,
+                             in->event.len) != 0
+               || ngx_memcmp(p + in->ctype.len + in->event.len,
+                             in->data.data, in->data.len) != 0;
+    }
+
+    return 0;
+}
+
+
 void
 ngx_push_share_published(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr)
 {
     uint64_t                 seq = cr.last, receivers = 0, own = 0;
-    ngx_uint_t               catch_up = 0;
+    ngx_uint_t               catch_up = 0, lost = 0;
     ngx_push_wake_t          wake = 0;
     ngx_push_zone_t         *zone = ngx_push_share_worker->zone;
     ngx_push_channel_t      *ch;
@@ -135,6 +184,17 @@ ngx_push_share_published(ngx_push_share_op_t *op,
             ch->ttl = static_cast<uint32_t>(op->in.ttl);
             ngx_push_store_expire_locked(zone, ch);
 
+            if (seq <= ch->last_seq
+                && ngx_push_share_other_locked(op->r->pool, ch, seq,
+                                               &op->in))
+            {
+                /* Redis gave a seq this copy holds another message
+                 * under: it lost its data (FLUSHALL, a restart without
+                 * it) and the next epoch check has not come yet */
+                lost = 1;
+                goto done;
+            }
+
             if (ch->subscribers == 0 && !ch->redis_live
                 && (cr.base != ch->first_seq || ch->last_seq >= seq))
             {
@@ -165,7 +225,24 @@ ngx_push_share_published(ngx_push_share_op_t *op,
             own = ch->redis_sub;
         }
 
+    done:
+
         info.epoch = zone->sh->epoch;
+    }
+
+    if (lost) {
+        ngx_log_error(NGX_LOG_WARN, op->r->connection->log, 0,
+                      "push: redis gave \"%V\" seq %uL again: it lost "
+                      "its data, a new epoch is made", &op->id, seq);
+
+        /* the epoch is made anew, then the message is published again
+         * over the orphan it made (see push_redis_scripts.h) */
+        op->meta_epoch[0] = '\0';
+        if (op->tries++ < 3 && ngx_push_share_epoch_check(op) == NGX_OK) {
+            return;
+        }
+        ngx_push_share_failed(op, "redis lost its data");
+        return;
     }
 
     ngx_push_ipc_wake(wake, ngx_push_share_worker->log);

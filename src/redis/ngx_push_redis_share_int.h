@@ -120,6 +120,8 @@ ngx_push_channel_t *ngx_push_share_create_locked(ngx_push_zone_t *zone,
 ngx_uint_t ngx_push_share_put_entries_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, const push::resp_node *entries,
     ngx_uint_t append_only, uint64_t *last_entry, ngx_push_wake_t *wake);
+ngx_uint_t ngx_push_share_other_locked(ngx_pool_t *pool,
+    ngx_push_channel_t *ch, uint64_t seq, const ngx_push_publish_t *in);
 void ngx_push_share_published(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr);
 void ngx_push_share_infoed(ngx_push_share_op_t *op,
