@@ -1248,3 +1248,63 @@ status=202 reused=no new_epoch=yes resume=unknown,m3 kept=yes
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 18: a message too large to be announced inline (100 KB) is read from the stream by the other server and delivered whole
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+--- config
+    client_body_buffer_size 1m;
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my $lp = on_second(sub {
+            my $s = push_connect();
+            push_send($s, 'GET', '/sub/t18');
+            return $s;
+        });
+        my $deadline = time + 3;
+        while (time < $deadline
+               && redis_cli('PUBSUB', 'NUMSUB', '{push:t18}:pubsub')
+                  !~ /\n1\s*$/)
+        {
+            sleep 0.01;
+        }
+        my $big = join '', map { chr(65 + $_ % 26) } 1 .. 102400;
+        my $t0 = time;
+        my $r = push_request('POST', '/pub/t18', $big);
+        my ($id) = $r->{body} =~ /"last_message_id":"([^"]+)"/;
+        my $got = push_read($lp, 3);
+        push @out, "published=$r->{status}";
+        push @out, "B_got=" . ($got && $got->{body} eq $big ? 'whole' : 'no')
+                   . " etag=" . ($got && push_etag($got) eq $id
+                                 ? 'same_id' : 'other');
+        push @out, "fast=" . (time - $t0 < 1 ? 'yes' : 'no');
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+published=201 B_got=whole etag=same_id fast=yes
+--- timeout: 30
+--- no_error_log
+[error]
+[alert]
