@@ -7,6 +7,7 @@
 #include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
 #include "ngx_push_redis_link.h"
+#include "ngx_push_redis_share.h"
 
 
 static void *ngx_push_create_main_conf(ngx_conf_t *cf);
@@ -626,7 +627,7 @@ ngx_push_init_process(ngx_cycle_t *cycle)
     if (zone != nullptr) {
         /* a worker that cannot wake or be woken still publishes; it
          * refuses waiting subscribers, so it must not fail the process */
-        (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_local_drain,
+        (void) ngx_push_ipc_init_worker(cycle, zone, ngx_push_share_woken,
                                         ngx_push_shutdown_all);
     }
 
@@ -641,6 +642,13 @@ ngx_push_init_process(ngx_cycle_t *cycle)
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                       "push: cannot set up the link to redis %V",
                       &pmcf->redis.url);
+
+    } else if (pmcf != nullptr
+               && ngx_push_share_init(cycle, &pmcf->redis, zone) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "push: cannot share channels through redis %V",
+                      &pmcf->redis.url);
     }
 
     return NGX_OK;
@@ -650,6 +658,7 @@ ngx_push_init_process(ngx_cycle_t *cycle)
 static void
 ngx_push_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_push_share_exit(cycle);
     ngx_push_redis_link_exit(cycle);
     ngx_push_ipc_exit_worker(cycle);
 }

@@ -489,6 +489,41 @@ redis_delete_write(char *out, const redis_script_ref &s,
 }
 
 
+static_assert(redis_args_max == args_max, "one count of arguments");
+
+
+size_t
+redis_publish_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_publish_args &a) noexcept
+{
+    return publish_args(v, s, k, a);
+}
+
+
+size_t
+redis_history_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_history_args &a) noexcept
+{
+    return history_args(v, s, k, a);
+}
+
+
+size_t
+redis_info_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_info_args &a) noexcept
+{
+    return info_args(v, s, k, a);
+}
+
+
+size_t
+redis_delete_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_delete_args &a) noexcept
+{
+    return delete_args(v, s, k, a);
+}
+
+
 size_t
 redis_epoch_size(std::string_view epoch_key, std::string_view fresh)
     noexcept

@@ -206,6 +206,22 @@ size_t redis_delete_size(const redis_script_ref &s,
 size_t redis_delete_write(char *out, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_delete_args &a) noexcept;
 
+/*
+ * The same calls as argument vectors, for a client that encodes commands
+ * itself (the link's ngx_push_redis_command): v has room for
+ * redis_args_max; returns the count.  The views point into k and a.
+ */
+constexpr size_t redis_args_max = 15;
+
+size_t redis_publish_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_publish_args &a) noexcept;
+size_t redis_history_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_history_args &a) noexcept;
+size_t redis_info_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_info_args &a) noexcept;
+size_t redis_delete_argv(resp_arg *v, const redis_script_ref &s,
+    const redis_channel_keys &k, const redis_delete_args &a) noexcept;
+
 /* SET <epoch_key> <fresh> NX GET */
 size_t redis_epoch_size(std::string_view epoch_key, std::string_view fresh)
     noexcept;

@@ -2,6 +2,7 @@
 #include "ngx_push_publish.h"
 #include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
+#include "ngx_push_redis_share.h"
 #include "push_id.h"
 #include "push_sse.h"
 
@@ -105,6 +106,33 @@ ngx_push_send_info(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* Redis mode: the answer once Redis has done the request. */
+static void
+ngx_push_share_answered(ngx_http_request_t *r, ngx_uint_t status,
+    const ngx_push_channel_info_t *info, const char *reason)
+{
+    ngx_int_t            rc;
+    ngx_push_pub_ctx_t  *ctx;
+
+    ctx = static_cast<ngx_push_pub_ctx_t *>(
+              ngx_http_get_module_ctx(r, ngx_push_module));
+
+    if (info == nullptr || ctx == nullptr) {
+        ngx_http_finalize_request(r, ngx_push_reject(r, status, reason));
+        return;
+    }
+
+    if (r->method & (NGX_HTTP_POST | NGX_HTTP_PUT)) {
+        ctx->epoch = info->epoch;
+        ctx->seq = info->last_seq;
+        ctx->subscribers = info->subscribers;
+    }
+
+    rc = ngx_push_send_info(r, status, &ctx->channel, info);
+    ngx_http_finalize_request(r, rc);
+}
+
+
 static ngx_int_t
 ngx_push_publisher_handler(ngx_http_request_t *r)
 {
@@ -162,6 +190,14 @@ ngx_push_publisher_handler(ngx_http_request_t *r)
     }
 
     auto  *zone = ngx_push_zone_of(r);
+
+    if (ngx_push_share_on()) {
+        return (r->method & NGX_HTTP_DELETE)
+               ? ngx_push_share_delete(r, &ids[0], plcf->message_ttl,
+                                       ngx_push_share_answered)
+               : ngx_push_share_info(r, &ids[0], plcf->message_ttl,
+                                     ngx_push_share_answered);
+    }
 
     if (r->method & NGX_HTTP_DELETE) {
         src = ngx_push_store_delete(zone, &ids[0], &info, &wake);
@@ -300,6 +336,18 @@ ngx_push_publish(ngx_http_request_t *r)
 
     if (ngx_push_body(r, &in.data) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_push_share_on()) {
+        /* the zone must be able to hold what Redis takes */
+        if (offsetof(ngx_push_msg_t, data) + in.ctype.len + in.event.len
+            + in.data.len > zone->size / 2)
+        {
+            return ngx_push_reject(r, NGX_HTTP_INSUFFICIENT_STORAGE,
+                                   "message too large for the push zone");
+        }
+
+        return ngx_push_share_publish(r, &in, ngx_push_share_answered);
     }
 
     src = ngx_push_store_publish(zone, &in, &info, &wake,

@@ -251,8 +251,17 @@ ngx_push_redis_confirmed(ngx_push_redis_node_t *node,
         name.len = ev.channel.size();
 
         s = ngx_push_redis_find(node, &name);
-        if (s != nullptr) {
+        if (s != nullptr && !s->confirmed) {
             s->confirmed = 1;
+
+            if (node->link->owner.subscribed != nullptr
+                && (s->sn.str.len != node->link->probe.len
+                    || ngx_memcmp(s->sn.str.data, node->link->probe.data,
+                                  s->sn.str.len) != 0))
+            {
+                node->link->owner.subscribed(node->link->owner.data, node,
+                                             &s->sn.str);
+            }
         }
         return;
     }
@@ -423,6 +432,24 @@ ngx_push_redis_ignore(void *data, const push::resp_node *reply,
 }
 
 
+ngx_uint_t
+ngx_push_redis_is_subscribed(ngx_push_redis_link_t *link,
+    const ngx_str_t *channel)
+{
+    ngx_push_redis_node_t  *node;
+    ngx_push_redis_sub_t   *s;
+
+    node = ngx_push_redis_route_key(link, ngx_push_sv(*channel));
+    if (node == nullptr) {
+        return 0;
+    }
+
+    s = ngx_push_redis_find(node, channel);
+
+    return s != nullptr && s->confirmed && node->sub->ready;
+}
+
+
 void
 ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
     const ngx_str_t *channel)
@@ -458,6 +485,9 @@ ngx_push_redis_on_ready(ngx_push_redis_conn_t *rc)
 
     if (rc == node->sub) {
         ngx_push_redis_resubscribe(node);
+
+    } else if (node->link->owner.command_ready != nullptr) {
+        node->link->owner.command_ready(node->link->owner.data, node);
     }
 
     ngx_push_redis_link_changed(node->link, rc, "");
@@ -472,6 +502,10 @@ ngx_push_redis_on_down(ngx_push_redis_conn_t *rc, const char *reason)
     if (rc == node->sub) {
         node->sub_failed = 1;
         node->awaiting = 0;
+
+        if (node->link->owner.lost != nullptr) {
+            node->link->owner.lost(node->link->owner.data, node);
+        }
     }
 
     ngx_push_redis_link_changed(node->link, rc, reason);

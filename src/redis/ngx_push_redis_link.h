@@ -13,15 +13,23 @@ struct ngx_push_redis_link_t;
 struct ngx_push_redis_node_t;
 
 
-/* Who uses the link (channel sharing, later): told of every delivery on a
- * channel it subscribed, and when a node's subscription connection is
- * back with every channel subscribed again, to catch up what it missed
- * meanwhile.  The strings are valid during the call only. */
+/* Who uses the link (channel sharing, ngx_push_redis_share.cpp): told of
+ * every delivery on a channel it subscribed, of each subscription Redis
+ * confirmed (from then on nothing published there is missed), when a
+ * node's subscription connection was lost (announcements may be missed
+ * until every channel is confirmed again), when a node's subscription
+ * connection is back with every channel subscribed again, and when a
+ * node's command connection is ready.  The strings are valid during the
+ * call only.  Any may be nullptr. */
 struct ngx_push_redis_owner_t {
     void  *data;
     void (*message)(void *data, ngx_push_redis_node_t *node,
         const ngx_str_t *channel, const ngx_str_t *payload);
     void (*resubscribed)(void *data, ngx_push_redis_node_t *node);
+    void (*subscribed)(void *data, ngx_push_redis_node_t *node,
+        const ngx_str_t *channel);
+    void (*lost)(void *data, ngx_push_redis_node_t *node);
+    void (*command_ready)(void *data, ngx_push_redis_node_t *node);
 };
 
 
@@ -53,6 +61,10 @@ void ngx_push_redis_cancel(ngx_push_redis_node_t *node, uint64_t id);
 ngx_int_t ngx_push_redis_subscribe(ngx_push_redis_link_t *link,
     const ngx_str_t *channel);
 void ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
+    const ngx_str_t *channel);
+/* Whether Redis confirmed the channel's subscription on the connection
+ * there is now. */
+ngx_uint_t ngx_push_redis_is_subscribed(ngx_push_redis_link_t *link,
     const ngx_str_t *channel);
 
 #endif /* NGX_PUSH_REDIS_LINK_H_INCLUDED */

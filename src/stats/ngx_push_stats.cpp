@@ -196,6 +196,15 @@ ngx_push_stats_redis(u_char *p, u_char *end, ngx_push_figures_t *f,
               "Redis round trips: their sum.", s->redis_latency_us },
             { "redis_latency_samples_total", "counter",
               "Redis round trips: their number.", s->redis_latency_n },
+            { "redis_catchups_total", "counter",
+              "Channel copies caught up from Redis after a missed "
+              "announcement or a new subscription.", s->redis_catchups },
+            { "redis_history_reads_total", "counter",
+              "Histories read from Redis for a subscriber's cursor.",
+              s->redis_fetches },
+            { "redis_publishes_refused_total", "counter",
+              "Publishes answered 503: Redis could not be used.",
+              s->redis_refused },
         };
 
         for (const auto &fig : figs) {
@@ -248,7 +257,11 @@ ngx_push_stats_redis(u_char *p, u_char *end, ngx_push_figures_t *f,
                          f->redis[w].latency_us % 1000);
     }
 
-    return ngx_slprintf(p, end, "]}");
+    return ngx_slprintf(p, end, "],\"catchups_total\":%uL,"
+                        "\"history_reads_total\":%uL,"
+                        "\"publishes_refused_total\":%uL}",
+                        s->redis_catchups, s->redis_fetches,
+                        s->redis_refused);
 }
 
 
@@ -577,9 +590,9 @@ ngx_push_stats_handler(ngx_http_request_t *r)
     pmcf = static_cast<ngx_push_main_conf_t *>(
                ngx_http_get_module_main_conf(r, ngx_push_module));
 
-    /* the link's figures: 11 lines of text, and one per worker */
+    /* the link's figures: 14 lines of text, and one per worker */
     if (pmcf->redis.url.len) {
-        len += 2048 + f.workers * (100 + 3 * NGX_INT64_LEN);
+        len += 3072 + f.workers * (100 + 3 * NGX_INT64_LEN);
     }
 
     p = static_cast<u_char *>(ngx_pnalloc(r->pool, len));

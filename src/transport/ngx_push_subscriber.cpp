@@ -4,6 +4,7 @@
 #include "ngx_push_out.h"
 #include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
+#include "ngx_push_redis_share.h"
 
 
 static ngx_int_t ngx_push_subscriber_handler(ngx_http_request_t *r);
@@ -394,6 +395,11 @@ ngx_push_check_token(ngx_http_request_t *r, ngx_push_sub_t *sub,
 }
 
 
+static ngx_int_t ngx_push_sub_begin(ngx_push_sub_t *sub,
+    ngx_int_t have_cursor);
+static void ngx_push_sub_resume(ngx_push_sub_t *sub, ngx_int_t have_cursor);
+
+
 static ngx_int_t
 ngx_push_subscriber_handler(ngx_http_request_t *r)
 {
@@ -494,6 +500,23 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
     cln->handler = ngx_push_sub_cleanup;
     cln->data = sub;
 
+    rc = ngx_push_share_park(sub, have_cursor, ngx_push_sub_resume);
+    if (rc == NGX_DONE) {
+        return NGX_DONE;
+    }
+
+    return ngx_push_sub_begin(sub, have_cursor);
+}
+
+
+/* The cursor resolved (the zone holding what it needs), then started. */
+static ngx_int_t
+ngx_push_sub_begin(ngx_push_sub_t *sub, ngx_int_t have_cursor)
+{
+    ngx_int_t            rc;
+    const char          *reason = nullptr;
+    ngx_http_request_t  *r = sub->request;
+
     rc = ngx_push_sub_resolve(sub, have_cursor, &reason);
     if (rc != NGX_OK) {
         return ngx_push_reject(r, rc == NGX_ERROR
@@ -501,9 +524,21 @@ ngx_push_subscriber_handler(ngx_http_request_t *r)
                                reason);
     }
 
+    ngx_push_share_joined(sub);
+
     sub->sent = sub->cursor;
 
-    return tr->start(sub);
+    return sub->transport->start(sub);
+}
+
+
+/* A subscriber parked while Redis was read (ngx_push_share_park). */
+static void
+ngx_push_sub_resume(ngx_push_sub_t *sub, ngx_int_t have_cursor)
+{
+    ngx_http_request_t  *r = sub->request;
+
+    ngx_http_finalize_request(r, ngx_push_sub_begin(sub, have_cursor));
 }
 
 

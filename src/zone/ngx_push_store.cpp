@@ -92,7 +92,11 @@ ngx_push_store_retire_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
 
     /* one that never had a message gave out no seq: its cursors are its
      * first_seq, where a channel made next starts at the earliest */
-    if (ch->last_seq > ch->first_seq && ch->last_seq > zone->sh->seq_floor) {
+    /* with Redis, its per-channel meta is the floor (and a copy's seqs
+     * are Redis's): none here */
+    if (ch->last_seq > ch->first_seq && ch->last_seq > zone->sh->seq_floor
+        && !zone->sh->redis_epoch_ok)
+    {
         zone->sh->seq_floor = ch->last_seq;
     }
 }
@@ -473,19 +477,14 @@ ngx_push_store_alloc_message_locked(ngx_push_zone_t *zone, size_t head,
 }
 
 
-ngx_push_store_rc
-ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
-    ngx_push_channel_info_t *info, ngx_push_wake_t *wake, ngx_log_t *log)
+/* Sizes a message: its head (with the inline part) and its segments;
+ * too_large past half the zone, no_memory when evicting every message
+ * could not make room. */
+static ngx_push_store_rc
+ngx_push_store_size_locked(ngx_push_zone_t *zone,
+    const ngx_push_publish_t *in, size_t *head, size_t *inl, size_t *nsegs)
 {
-    size_t               size, head, inl, nsegs, room, page, left, n;
-    u_char              *p;
-    ngx_push_msg_t      *m;
-    ngx_push_seg_t      *seg;
-    ngx_push_shctx_t    *sh = zone->sh;
-    ngx_push_channel_t  *ch;
-    ngx_push_shm_lock    lock(zone->shpool);
-
-    *wake = 0;
+    size_t  size, page, room;
 
     size = offsetof(ngx_push_msg_t, data) + in->ctype.len + in->event.len
            + in->data.len;
@@ -493,25 +492,118 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     /* one message may not take more than half the zone: making room for
      * it would throw away everything else */
     if (size > zone->size / 2) {
-        sh->stats.refused++;
         return ngx_push_store_rc::too_large;
     }
 
     /* up to a page, a message is one allocation, which any free page can
      * take; past that the head is one page and the rest goes in pages of
      * its own, so that it never needs pages side by side */
-    head = ngx_push_store_head_size(in->ctype.len, in->event.len, 0);
+    *head = ngx_push_store_head_size(in->ctype.len, in->event.len, 0);
     page = ngx_pagesize;
     room = ngx_push_store_seg_room();
-    inl = size <= page ? in->data.len
-                       : head < page ? ngx_min(page - head, in->data.len) : 0;
-    head += inl;
-    nsegs = (in->data.len - inl + room - 1) / room;
+    *inl = size <= page ? in->data.len
+                        : *head < page ? ngx_min(page - *head, in->data.len)
+                                       : 0;
+    *head += *inl;
+    *nsegs = (in->data.len - *inl + room - 1) / room;
 
     /* the head may need a page, a new channel another */
-    if (nsegs && !ngx_push_store_may_fit_locked(zone, nsegs + 2)) {
-        sh->stats.refused++;
+    if (*nsegs && !ngx_push_store_may_fit_locked(zone, *nsegs + 2)) {
         return ngx_push_store_rc::no_memory;
+    }
+
+    return ngx_push_store_rc::ok;
+}
+
+
+/* A message of ch, allocated (evicting as needed) and filled, not yet
+ * linked anywhere. */
+static ngx_push_msg_t *
+ngx_push_store_make_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    const ngx_push_publish_t *in, size_t head, size_t inl, size_t nsegs)
+{
+    size_t           left, n, room = ngx_push_store_seg_room();
+    u_char          *p;
+    ngx_push_msg_t  *m;
+    ngx_push_seg_t  *seg;
+
+    ch->pinned = 1;
+    m = ngx_push_store_alloc_message_locked(zone, head, nsegs);
+    ch->pinned = 0;
+
+    if (m == nullptr) {
+        return nullptr;
+    }
+
+    m->channel = ch;
+    m->order = zone->sh->stats.published;
+    m->time = ngx_time();
+    m->len = static_cast<uint32_t>(in->data.len);
+    m->inline_len = static_cast<uint32_t>(inl);
+    m->ctype_len = static_cast<uint16_t>(in->ctype.len);
+    m->event_len = static_cast<uint8_t>(in->event.len);
+    p = ngx_cpymem(m->data, in->ctype.data, in->ctype.len);
+    p = ngx_cpymem(p, in->event.data, in->event.len);
+    ngx_memcpy(p, in->data.data, inl);
+
+    left = in->data.len - inl;
+    p = in->data.data + inl;
+
+    for (seg = m->more; seg != nullptr; seg = seg->next) {
+        n = ngx_min(left, room);
+        ngx_memcpy(seg->data, p, n);
+        p += n;
+        left -= n;
+    }
+
+    return m;
+}
+
+
+/* Counts a message linked into its channel, and trims the channel to its
+ * buffer. */
+static void
+ngx_push_store_added_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    ngx_push_msg_t *m, size_t head, size_t nsegs)
+{
+    ngx_push_shctx_t  *sh = zone->sh;
+
+    ngx_queue_insert_tail(&sh->messages, &m->age);
+    ch->nmessages++;
+    sh->nmessages++;
+    sh->message_bytes += m->len;
+    sh->message_pages += nsegs;
+    sh->message_heads += head;
+    sh->stats.published++;
+    ngx_push_store_idle_locked(zone, ch);
+
+    while (ch->nmessages > ch->max_messages) {
+        ngx_push_store_drop_message_locked(zone,
+            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
+                           queue));
+    }
+
+    ngx_push_store_touch_locked(zone, ch);
+}
+
+
+ngx_push_store_rc
+ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
+    ngx_push_channel_info_t *info, ngx_push_wake_t *wake, ngx_log_t *log)
+{
+    size_t               head, inl, nsegs;
+    ngx_push_msg_t      *m;
+    ngx_push_shctx_t    *sh = zone->sh;
+    ngx_push_store_rc    rc;
+    ngx_push_channel_t  *ch;
+    ngx_push_shm_lock    lock(zone->shpool);
+
+    *wake = 0;
+
+    rc = ngx_push_store_size_locked(zone, in, &head, &inl, &nsegs);
+    if (rc != ngx_push_store_rc::ok) {
+        sh->stats.refused++;
+        return rc;
     }
 
     ch = ngx_push_store_find_locked(zone, &in->channel);
@@ -534,61 +626,113 @@ ngx_push_store_publish(ngx_push_zone_t *zone, const ngx_push_publish_t *in,
     ngx_push_store_sub_made_end_locked(zone, ch);
     ngx_push_store_expire_locked(zone, ch);
 
-    ch->pinned = 1;
-    m = ngx_push_store_alloc_message_locked(zone, head, nsegs);
-    ch->pinned = 0;
-
+    m = ngx_push_store_make_locked(zone, ch, in, head, inl, nsegs);
     if (m == nullptr) {
         sh->stats.refused++;
         ngx_push_store_channel_info_locked(zone, ch, info);
         return ngx_push_store_rc::no_memory;
     }
 
-    m->channel = ch;
     m->seq = ++ch->last_seq;
-    m->order = sh->stats.published;
-    m->time = ngx_time();
-    m->len = static_cast<uint32_t>(in->data.len);
-    m->inline_len = static_cast<uint32_t>(inl);
-    m->ctype_len = static_cast<uint16_t>(in->ctype.len);
-    m->event_len = static_cast<uint8_t>(in->event.len);
-    p = ngx_cpymem(m->data, in->ctype.data, in->ctype.len);
-    p = ngx_cpymem(p, in->event.data, in->event.len);
-    ngx_memcpy(p, in->data.data, inl);
-
-    left = in->data.len - inl;
-    p = in->data.data + inl;
-
-    for (seg = m->more; seg != nullptr; seg = seg->next) {
-        n = ngx_min(left, room);
-        ngx_memcpy(seg->data, p, n);
-        p += n;
-        left -= n;
-    }
-
     ngx_queue_insert_tail(&ch->messages, &m->queue);
-    ngx_queue_insert_tail(&sh->messages, &m->age);
-    ch->nmessages++;
-    sh->nmessages++;
-    sh->message_bytes += m->len;
-    sh->message_pages += nsegs;
-    sh->message_heads += head;
-    sh->stats.published++;
-    ngx_push_store_idle_locked(zone, ch);
+    ngx_push_store_added_locked(zone, ch, m, head, nsegs);
 
-    while (ch->nmessages > ch->max_messages) {
-        ngx_push_store_drop_message_locked(zone,
-            ngx_queue_data(ngx_queue_head(&ch->messages), ngx_push_msg_t,
-                           queue));
-    }
-
-    ngx_push_store_touch_locked(zone, ch);
     *wake = ngx_push_store_mark_locked(zone, ch);
     ngx_push_store_channel_info_locked(zone, ch, info);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
                    "push: stored %uL in \"%V\", %uD subscribers",
                    m->seq, &in->channel, ch->subscribers);
+
+    return ngx_push_store_rc::ok;
+}
+
+
+/* Redis mode.  Messages come in seq order nearly always (a publish's own
+ * answer, an announcement, a catch-up, all after last_seq); a history read
+ * for an old cursor may bring older ones, put in their place.  A message
+ * below the channel's first_seq is of another life and not kept. */
+ngx_push_store_rc
+ngx_push_store_put_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    const ngx_push_publish_t *in, uint64_t seq, time_t time,
+    ngx_push_wake_t *wake)
+{
+    size_t             head, inl, nsegs;
+    ngx_queue_t       *q;
+    ngx_push_msg_t    *m, *nm, *prev = nullptr;
+    ngx_push_store_rc  rc;
+
+    if (seq <= ch->first_seq) {
+        return ngx_push_store_rc::ok;
+    }
+
+    for (q = ngx_queue_last(&ch->messages);
+         q != ngx_queue_sentinel(&ch->messages);
+         q = ngx_queue_prev(q))
+    {
+        m = ngx_queue_data(q, ngx_push_msg_t, queue);
+
+        if (m->seq == seq) {
+            return ngx_push_store_rc::ok;
+        }
+
+        if (m->seq < seq) {
+            prev = m;
+            break;
+        }
+    }
+
+    if (seq <= ch->last_seq && ch->nmessages >= ch->max_messages
+        && prev == nullptr)
+    {
+        /* older than every message a full buffer keeps */
+        return ngx_push_store_rc::ok;
+    }
+
+    rc = ngx_push_store_size_locked(zone, in, &head, &inl, &nsegs);
+    if (rc != ngx_push_store_rc::ok) {
+        zone->sh->stats.refused++;
+        return rc;
+    }
+
+    ngx_push_store_sub_made_end_locked(zone, ch);
+
+    nm = ngx_push_store_make_locked(zone, ch, in, head, inl, nsegs);
+    if (nm == nullptr) {
+        zone->sh->stats.refused++;
+        return ngx_push_store_rc::no_memory;
+    }
+
+    /* eviction may have taken prev: find the place again */
+    prev = nullptr;
+    for (q = ngx_queue_last(&ch->messages);
+         q != ngx_queue_sentinel(&ch->messages);
+         q = ngx_queue_prev(q))
+    {
+        m = ngx_queue_data(q, ngx_push_msg_t, queue);
+
+        if (m->seq < seq) {
+            prev = m;
+            break;
+        }
+    }
+
+    nm->seq = seq;
+    nm->time = time;
+
+    if (prev == nullptr) {
+        ngx_queue_insert_head(&ch->messages, &nm->queue);
+
+    } else {
+        ngx_queue_insert_after(&prev->queue, &nm->queue);
+    }
+
+    if (seq > ch->last_seq) {
+        ch->last_seq = seq;
+    }
+
+    ngx_push_store_added_locked(zone, ch, nm, head, nsegs);
+    *wake |= ngx_push_store_mark_locked(zone, ch);
 
     return ngx_push_store_rc::ok;
 }
@@ -648,6 +792,50 @@ ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
     *wake = ngx_push_store_mark_locked(zone, ch);
 
     return ngx_push_store_rc::ok;
+}
+
+
+ngx_push_wake_t
+ngx_push_store_delete_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    if (ch->subscribers == 0) {
+        ngx_push_store_free_channel_locked(zone, ch);
+        return 0;
+    }
+
+    ngx_push_store_retire_locked(zone, ch);
+    ch->deleted = 1;
+    ngx_push_store_idle_locked(zone, ch);
+
+    return ngx_push_store_mark_locked(zone, ch);
+}
+
+
+ngx_push_wake_t
+ngx_push_store_new_life_locked(ngx_push_zone_t *zone, uint32_t epoch)
+{
+    ngx_queue_t         *q, *next;
+    ngx_push_wake_t      wake = 0;
+    ngx_push_channel_t  *ch;
+
+    zone->sh->epoch = epoch;
+
+    for (q = ngx_queue_head(&zone->sh->channels);
+         q != ngx_queue_sentinel(&zone->sh->channels);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ch = ngx_queue_data(q, ngx_push_channel_t, lru);
+
+        if (!ch->deleted && !ch->pinned) {
+            wake |= ngx_push_store_delete_locked(zone, ch);
+        }
+    }
+
+    /* the floor counted seqs of the old epoch */
+    zone->sh->seq_floor = 0;
+
+    return wake;
 }
 
 
@@ -716,6 +904,11 @@ ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone, ngx_push_rec_t *rec,
     rec->count -= n;
     ch->subscribers -= n;
     ngx_push_store_idle_locked(zone, ch);
+
+    if (ch->subscribers == 0 && ch->redis_sub) {
+        /* Redis mode: the lease holder drops the subscription later */
+        zone->sh->redis_scan = 1;
+    }
 
     if (rec->count > 0) {
         return;

@@ -230,6 +230,8 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_ERROR;
     }
 
+    sh->redis_lease_slot = NGX_PUSH_MAX_SLOTS;
+
     ngx_rbtree_init(&sh->rbtree, &sh->sentinel, ngx_str_rbtree_insert_value);
     ngx_queue_init(&sh->channels);
     ngx_queue_init(&sh->messages);

@@ -71,6 +71,18 @@ struct ngx_push_channel_t {
     uint8_t              sub_made;     /* made by a subscriber, not yet
                                         * published to: counted in
                                         * sh->sub_made_bytes */
+    /* Redis mode (src/redis/ngx_push_redis_share.cpp), all under the lock */
+    uint8_t              redis_sub;    /* the lease holder subscribed it */
+    uint8_t              redis_live;   /* subscribed, confirmed and caught
+                                        * up since: every message Redis
+                                        * announces reaches this copy */
+    uint8_t              redis_busy;   /* a catch-up is under way */
+    uint64_t             redis_from;   /* the copy holds every message
+                                        * Redis keeps with a seq above this
+                                        * one, up to last_seq */
+    time_t               redis_unsub_at;  /* unsubscribe then: no local
+                                           * subscriber since */
+    time_t               redis_busy_at;   /* when the catch-up began */
     u_char               id[1];
 };
 
@@ -145,6 +157,13 @@ struct ngx_push_stats_t {
                                                 * attempts that failed */
     uint64_t             redis_latency_us;     /* round trips: their sum */
     uint64_t             redis_latency_n;      /* and their number */
+    uint64_t             redis_catchups;       /* channels read back from
+                                                * a Redis stream after a
+                                                * jump or a reconnect */
+    uint64_t             redis_fetches;        /* histories read for a
+                                                * subscriber's cursor */
+    uint64_t             redis_refused;        /* publishes answered 503:
+                                                * Redis unreachable */
 };
 
 
@@ -175,6 +194,15 @@ struct ngx_push_shctx_t {
                                         * processes mapping the zone know
                                         * it; never in a message id */
     ngx_push_slot_t      slots[NGX_PUSH_MAX_SLOTS];
+    /* Redis mode: the worker that holds the server's subscriptions (the
+     * lease), as slot, pid and start time: valid while that slot is still
+     * that process (ngx_push_slot_alive); NGX_PUSH_MAX_SLOTS: nobody */
+    uint32_t             redis_lease_slot;
+    ngx_pid_t            redis_lease_pid;
+    uint64_t             redis_lease_start;
+    uint32_t             redis_scan;   /* a channel wants a subscription:
+                                        * the lease holder looks */
+    uint32_t             redis_epoch_ok;  /* epoch adopted from Redis */
 };
 
 
@@ -182,7 +210,7 @@ struct ngx_push_shctx_t {
  * size of every field of each, the constants that size arrays in them, and
  * a version for changes of meaning.  A reload that loads a build laid out
  * otherwise must not reuse the zone. */
-#define NGX_PUSH_LAYOUT_VERSION  4
+#define NGX_PUSH_LAYOUT_VERSION  5
 
 #define NGX_PUSH_F(type, field)                                              \
     offsetof(type, field), sizeof(type::field)
@@ -217,6 +245,12 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_channel_t, id_len),
     NGX_PUSH_F(ngx_push_channel_t, deleted),
     NGX_PUSH_F(ngx_push_channel_t, pinned),
+    NGX_PUSH_F(ngx_push_channel_t, redis_sub),
+    NGX_PUSH_F(ngx_push_channel_t, redis_live),
+    NGX_PUSH_F(ngx_push_channel_t, redis_busy),
+    NGX_PUSH_F(ngx_push_channel_t, redis_from),
+    NGX_PUSH_F(ngx_push_channel_t, redis_unsub_at),
+    NGX_PUSH_F(ngx_push_channel_t, redis_busy_at),
     NGX_PUSH_F(ngx_push_channel_t, id),
     sizeof(ngx_push_rec_t),
     NGX_PUSH_F(ngx_push_rec_t, in_channel),
@@ -248,6 +282,9 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_stats_t, redis_errors),
     NGX_PUSH_F(ngx_push_stats_t, redis_latency_us),
     NGX_PUSH_F(ngx_push_stats_t, redis_latency_n),
+    NGX_PUSH_F(ngx_push_stats_t, redis_catchups),
+    NGX_PUSH_F(ngx_push_stats_t, redis_fetches),
+    NGX_PUSH_F(ngx_push_stats_t, redis_refused),
     sizeof(ngx_push_shctx_t),
     NGX_PUSH_F(ngx_push_shctx_t, layout), NGX_PUSH_F(ngx_push_shctx_t, epoch),
     NGX_PUSH_F(ngx_push_shctx_t, nchannels),
@@ -264,7 +301,12 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_shctx_t, messages),
     NGX_PUSH_F(ngx_push_shctx_t, stats),
     NGX_PUSH_F(ngx_push_shctx_t, ipc_secret),
-    NGX_PUSH_F(ngx_push_shctx_t, slots));
+    NGX_PUSH_F(ngx_push_shctx_t, slots),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_lease_slot),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_lease_pid),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_lease_start),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_scan),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_epoch_ok));
 
 #undef NGX_PUSH_F
 
@@ -394,5 +436,18 @@ ngx_push_msg_t *ngx_push_store_last_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch);
 void ngx_push_store_channel_info_locked(ngx_push_zone_t *zone,
     ngx_push_channel_t *ch, ngx_push_channel_info_t *info);
+
+/* Redis mode: a message at the seq Redis gave it (time in seconds), put
+ * in seq order; ok and nothing done when that seq is held already. */
+ngx_push_store_rc ngx_push_store_put_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch, const ngx_push_publish_t *in, uint64_t seq,
+    time_t time, ngx_push_wake_t *wake);
+/* Redis mode: the deployment's epoch changed: every channel copy is of
+ * another life; those with subscribers end them as a DELETE does. */
+ngx_push_wake_t ngx_push_store_new_life_locked(ngx_push_zone_t *zone,
+    uint32_t epoch);
+/* Retires ch as ngx_push_store_delete does. */
+ngx_push_wake_t ngx_push_store_delete_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
 
 #endif /* NGX_PUSH_ZONE_H_INCLUDED */
