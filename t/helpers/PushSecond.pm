@@ -1,9 +1,11 @@
 package PushSecond;
 
 # A second nginx server for the several-servers suites: the block's own
-# configuration, written by the runner, with its own prefix under the
-# test's server root and its own port ($TEST_NGINX_SECOND_PORT, 30005);
-# started from a block's helper and stopped by its master's pid.  Helpers
+# configuration, written by the runner, with its own prefix beside the
+# test's server root (the real Test::Nginx refuses to reuse a server root
+# holding anything it did not make) and its own port
+# ($TEST_NGINX_SECOND_PORT, 30005); started from a block's helper and
+# stopped by its master's pid.  Helpers
 # talk to it with PushTest's functions inside on_second { ... }.
 
 use strict;
@@ -34,7 +36,7 @@ sub first_port {
 }
 
 sub dir {
-    return PushTest::push_servroot() . '/second';
+    return PushTest::push_servroot() . '-second';
 }
 
 # Runs code with PushTest's requests going to the second server.
@@ -59,7 +61,7 @@ sub second_start {
     my $conf = do { local $/; <$in> };
     close $in;
 
-    $conf =~ s{\Q$root\E/(?!second/)}{$d/}g;
+    $conf =~ s{\Q$root\E/}{$d/}g;
     $conf =~ s{\blisten\s+(?:127\.0\.0\.1:)?$first\b}{listen $second}g;
 
     open my $out, '>', "$d/conf/nginx.conf" or die "conf: $!\n";

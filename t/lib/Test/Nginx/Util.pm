@@ -147,7 +147,16 @@ sub write_config {
     # as there: a suite's own "location /" clashes unless it asks for none
     my $root = $NoRootLocation ? '' : "        location / { root $HtmlDir; }";
 
-    remove_tree($ConfDir, $LogDir, $HtmlDir, glob("$ServRoot/*_temp"));
+    # as there: the server root is emptied of what the runner and nginx
+    # make in it, then removed; anything else left in it (a suite's own
+    # files) stops the run rather than being deleted
+    if (-d $ServRoot) {
+        remove_tree($ConfDir, glob("$ServRoot/*_cache"),
+                    glob("$ServRoot/*_temp"));
+        remove_tree("$ServRoot/cache", $HtmlDir, $LogDir);
+        rmdir $ServRoot
+            or bail_out("Can't remove $ServRoot (not empty?): $!");
+    }
     make_path($ConfDir, $LogDir, $HtmlDir);
     open my $idx, '>', "$HtmlDir/index.html" or bail_out("$name - $!");
     print $idx "<html><body>It works!</body></html>";
