@@ -141,14 +141,14 @@ run_units() {
     make -s -C t/unit BUILD="$ROOT/build/unit" check
 }
 
-# How the module is installed (t/build/install.sh).  The sanitized module
+# How the module is installed (t/install/install.sh).  The sanitized module
 # loads only with its runtime preloaded: that run skips it.
 run_install() {
     if [ "${SANITIZE:-0}" = 1 ]; then
         say "install check skipped with SANITIZE=1"
         return 0
     fi
-    BUILD="$BUILD" NGINX_BIN="$NGINX_BIN" bash t/build/install.sh
+    BUILD="$BUILD" NGINX_BIN="$NGINX_BIN" bash t/install/install.sh
 }
 
 # Which Test::Nginx runs the suites: the real one when it is installed

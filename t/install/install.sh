@@ -4,7 +4,7 @@
 # under it (a reload, a respawned worker), and a build that changes nothing
 # leaves the installed file alone (same inode, never written).
 #
-#   bash t/build/install.sh     (./build.sh test runs it; it builds first)
+#   bash t/install/install.sh     (./build.sh test runs it; it builds first)
 #
 # The "rebuild" is made by hand, fast: the built module's code overwritten
 # with int3, as different from the loaded one as code can be; it is put
@@ -19,7 +19,7 @@ PORT=${TEST_NGINX_INSTALL_PORT:-1990}
 SO=$BUILD/ngx_push_module.so
 OBJ=$BUILD/obj/ngx_push_module.so
 
-say() { printf 't/build/install.sh: %s\n' "$*" >&2; }
+say() { printf 't/install/install.sh: %s\n' "$*" >&2; }
 fail() {
     say "FAIL: $*"
     if [ -f "${dir:-}/logs/error.log" ]; then
