@@ -2,7 +2,7 @@
  * built by push_redis_scripts, replies read by push_resp and
  * push_redis_reply, every answer asserted; then the publish rate and the
  * memory per stored message, printed as figures.  Run by
- * redis_scripts_live.sh, which starts the server.
+ * redis_live.sh, which starts the server.
  *
  *   redis_scripts_live PORT
  */

@@ -1,6 +1,6 @@
 /* A live check of the RESP codec against a real redis-server: commands
  * written by the encoder over plain sockets, replies read by the reader,
- * every answer asserted.  Run by resp_live.sh, which starts the server.
+ * every answer asserted.  Run by redis_live.sh, which starts the server.
  *
  *   resp_live PORT
  */
