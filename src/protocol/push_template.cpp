@@ -267,6 +267,8 @@ template_status_text(template_status s) noexcept
         return "names an unknown escape (known: json, base64)";
     case template_status::id_twice:
         return "has \"~id~\" more than once";
+    case template_status::id_escaped:
+        return "escapes \"~id~\", which needs no escape";
     case template_status::too_many_pieces:
         return "has more than 64 pieces";
     }
@@ -355,8 +357,14 @@ template_compile(std::string_view src, template_t *out, size_t *at) noexcept
             return template_status::unknown_field;
         }
 
-        if (f->field == template_field::id && out->ids++ != 0) {
-            return template_status::id_twice;
+        if (f->field == template_field::id) {
+            if (esc != template_escape::raw) {
+                return template_status::id_escaped;
+            }
+
+            if (out->ids++ != 0) {
+                return template_status::id_twice;
+            }
         }
 
         if (!add_piece(out, f->field, esc, 0, 0)) {

@@ -33,7 +33,8 @@ namespace push {
  *                    but binary data is not kept (use base64 for that)
  *     ~base64:text~  RFC 4648 base64 with padding: every byte kept
  *
- * Without a prefix the bytes are written as they are.  ~id~ may appear at
+ * Without a prefix the bytes are written as they are.  ~id~ takes no
+ * prefix (an id is hex digits, digits, ':' and ',') and may appear at
  * most once, so that a subscriber of several channels (whose id is its own
  * cursor) can splice its id into a frame shared by every subscriber.
  */
@@ -81,6 +82,7 @@ enum class template_status : uint8_t {
     unknown_field,    /* "~name~" that names nothing above */
     unknown_escape,   /* "~x:name~" with x not json or base64 */
     id_twice,         /* ~id~ more than once */
+    id_escaped,       /* ~json:id~ or ~base64:id~: ids need no escape */
     too_many_pieces,  /* more than template_max_pieces pieces */
 };
 

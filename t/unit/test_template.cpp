@@ -254,7 +254,9 @@ test_refused(void **)
     expect_refused("~hex:text~", template_status::unknown_escape, 0);
     expect_refused("~json:~", template_status::unknown_field, 0);
     expect_refused("~json:json:text~", template_status::unknown_field, 0);
-    expect_refused("~id~ ~json:id~", template_status::id_twice, 5);
+    expect_refused("~id~ ~id~", template_status::id_twice, 5);
+    expect_refused("~json:id~", template_status::id_escaped, 0);
+    expect_refused("~id~ ~base64:id~", template_status::id_escaped, 5);
     expect_refused(std::string(push::template_max_len + 1, 'a'),
                    template_status::too_long, 0);
 }
