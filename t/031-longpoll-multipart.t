@@ -309,3 +309,29 @@ GET /result
 --- must_die
 --- error_log
 push_longpoll_multipart_max_messages must be 1 to 10000, not 0
+
+
+
+=== TEST 10: a subscriber of several channels gets their messages in publish order, each part with the whole cursor after it
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location = /sub {
+        push_subscriber longpoll;
+        push_channel ma mb;
+        push_first_message oldest;
+        push_longpoll_multipart on;
+    }
+--- init
+push_request('POST', '/pub/ma', 'a1');
+push_request('POST', '/pub/mb', 'b1');
+push_request('POST', '/pub/ma', 'a2');
+--- request
+GET /sub
+--- response_headers_like
+Etag: "[0-9a-f]{8}:2,1"
+--- response_body_filters eval
+sub { my $b = shift; $b =~ s/^--([0-9A-Za-z]{32})\r\n/--B\r\n/ and $b =~ s/\Q$1\E/B/g; $b =~ s/[0-9a-f]{8}:/E:/g; $b }
+--- response_body eval
+"--B\r\nEtag: \"E:1,0\"\r\n\r\na1\r\n--B\r\nEtag: \"E:1,1\"\r\n\r\nb1\r\n--B\r\nEtag: \"E:2,1\"\r\n\r\na2\r\n--B--\r\n"
+--- no_error_log
+[error]
