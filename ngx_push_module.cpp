@@ -233,6 +233,16 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, ws_origins),
       nullptr },
 
+    /* a client's text message IN answered with OUT, never published:
+     * browsers cannot send WebSocket pings (default none) */
+    { ngx_string("push_websocket_client_heartbeat"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE2,
+      ngx_push_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_heartbeat),
+      nullptr },
+
     { ngx_string("push_channel_split"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
@@ -448,6 +458,7 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->ws_timeout = NGX_CONF_UNSET_MSEC;
     conf->ws_subprotocols = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->ws_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    conf->ws_heartbeat = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->max_channels_per_sub = NGX_CONF_UNSET_UINT;
     conf->max_subscribers = NGX_CONF_UNSET_UINT;
     conf->max_channels = NGX_CONF_UNSET_UINT;
@@ -466,8 +477,9 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
 static char *
 ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
-    auto  *prev = static_cast<ngx_push_loc_conf_t *>(parent);
-    auto  *conf = static_cast<ngx_push_loc_conf_t *>(child);
+    ngx_str_t  *hb;
+    auto       *prev = static_cast<ngx_push_loc_conf_t *>(parent);
+    auto       *conf = static_cast<ngx_push_loc_conf_t *>(child);
 
     /* publisher and transports say what this very location is: not
      * inherited */
@@ -525,6 +537,7 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->ws_subprotocols, prev->ws_subprotocols,
                              nullptr);
     ngx_conf_merge_ptr_value(conf->ws_origins, prev->ws_origins, nullptr);
+    ngx_conf_merge_ptr_value(conf->ws_heartbeat, prev->ws_heartbeat, nullptr);
     ngx_conf_merge_str_value(conf->channel_split, prev->channel_split, "");
     ngx_conf_merge_uint_value(conf->max_channels_per_sub,
                               prev->max_channels_per_sub, push::max_channels);
@@ -593,6 +606,19 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_websocket_timeout must be more than 0");
         return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->ws_heartbeat != nullptr) {
+        hb = static_cast<ngx_str_t *>(conf->ws_heartbeat->elts);
+
+        if (hb[0].len == 0 || hb[0].len > 125 || hb[1].len > 125) {
+            /* a heartbeat is small; its answer is framed like a pong */
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "push_websocket_client_heartbeat \"%V\" "
+                               "\"%V\": the message must be 1 to 125 bytes "
+                               "and the answer at most 125", &hb[0], &hb[1]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
     }
 
     if (conf->publisher && conf->transports) {

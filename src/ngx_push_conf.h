@@ -66,6 +66,8 @@ struct ngx_push_loc_conf_t {
     ngx_msec_t       ws_silence;             /* ms, in force (merged) */
     ngx_array_t     *ws_subprotocols;        /* ngx_str_t, default none */
     ngx_array_t     *ws_origins;             /* ngx_str_t, default all */
+    ngx_array_t     *ws_heartbeat;           /* ngx_str_t: IN and OUT,
+                                              * default none */
     ngx_str_t        channel_split;          /* default none */
     ngx_uint_t       max_channels_per_sub;   /* default 16 */
     ngx_uint_t       max_subscribers;        /* per channel; 0: unlimited */

@@ -20,6 +20,12 @@ struct ngx_push_lmsg_t {
     ngx_str_t         sse;         /* its SSE event, built on first use */
     size_t            sse_id_len;  /* of the "id: ...\n" line in sse */
     int               ws_text;     /* as a WebSocket text frame: -1 unknown */
+    int               utf8;        /* data is UTF-8: -1 unknown */
+    ngx_str_t         ws_meta;     /* its ws+meta.nchan head, first use */
+    size_t            ws_meta_id_end;  /* where the id ends in ws_meta */
+    ngx_str_t         ws_json;     /* its push.v1.json object, first use */
+    size_t            ws_json_rest;    /* where ,"channel": starts */
+    size_t            ws_json_chan_end;  /* and where that member ends */
     ngx_rbtree_node_t cache;       /* in the replay cache, when cached:
                                     * key, the zone message's address */
     unsigned          cached:1;
