@@ -364,10 +364,6 @@ ws_json_put(char *out, const ws_json_message &m, ws_json_layout *layout)
     raw(",\"channel\":");
     str(m.channel);
 
-    if (layout != nullptr) {
-        layout->channel_end = len;
-    }
-
     raw(",\"event\":");
     opt(m.event);
     raw(",\"type\":");

@@ -87,13 +87,11 @@ struct ws_json_message {
  * is bytes (application/octet-stream, parameters aside). */
 bool ws_json_base64(std::string_view type, bool data_utf8) noexcept;
 
-/* Where the pieces of a written object are, for a subscriber whose id is
- * its own (several channels): the object is {"id":"ID" then rest from
- * rest_at on, beginning ,"channel":; the channel member ends at
- * channel_end (a gap notice reuses it). */
+/* Where the id ends in a written object, for a subscriber whose id is its
+ * own (several channels): the object is {"id":"ID" then the rest from
+ * rest_at on, beginning ,"channel":. */
 struct ws_json_layout {
     size_t  rest_at;
-    size_t  channel_end;
 };
 
 size_t ws_json_size(const ws_json_message &m) noexcept;
@@ -105,9 +103,11 @@ size_t ws_json_write(char *out, const ws_json_message &m,
 constexpr size_t ws_json_head_max = 8;
 size_t ws_json_head_write(char *out, std::string_view id) noexcept;
 
-/* The end of a gap notice, after the id and the channel member:
- * ,"gap":N} or ,"gap":"unknown"} (at most ws_json_gap_tail_max bytes).
- * A whole notice: {"id":"ID","channel":CH,"gap":N}. */
+/* The end of a gap notice, after its head: ,"gap":N} or
+ * ,"gap":"unknown"} (at most ws_json_gap_tail_max bytes).  A whole notice
+ * is {"id":"CURSOR","gap":N}: no channel, since one notice counts what was
+ * missed on every channel of the subscription, and the cursor says where
+ * each one stands. */
 constexpr size_t ws_json_gap_tail_max = 7 + 20 + 1;
 size_t ws_json_gap_tail_write(char *out, uint64_t missed,
                               bool unknown) noexcept;

@@ -55,7 +55,6 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->ws_meta_id_end = 0;
     ngx_str_null(&msg->ws_json);
     msg->ws_json_rest = 0;
-    msg->ws_json_chan_end = 0;
     msg->cached = 0;
 
     return msg;

@@ -25,7 +25,6 @@ struct ngx_push_lmsg_t {
     size_t            ws_meta_id_end;  /* where the id ends in ws_meta */
     ngx_str_t         ws_json;     /* its push.v1.json object, first use */
     size_t            ws_json_rest;    /* where ,"channel": starts */
-    size_t            ws_json_chan_end;  /* and where that member ends */
     ngx_rbtree_node_t cache;       /* in the replay cache, when cached:
                                     * key, the zone message's address */
     unsigned          cached:1;

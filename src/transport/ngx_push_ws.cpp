@@ -760,20 +760,20 @@ ngx_push_ws_json_body(ngx_push_sub_t *sub, ngx_uint_t index,
                                            &layout);
     msg->ws_json.data = p;
     msg->ws_json_rest = layout.rest_at;
-    msg->ws_json_chan_end = layout.channel_end;
 
     return NGX_OK;
 }
 
 
-/* The gap notice in the subscriber's envelope, into out.  Its id is the
- * cursor just before msg: resuming from it loses nothing more. */
+/* The gap notice in the subscriber's envelope, into out: what was missed
+ * on any of its channels, announced before msg.  Its id is the cursor
+ * just before msg: resuming from it loses nothing more. */
 static void
 ngx_push_ws_gap_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
     ngx_uint_t index, ngx_push_lmsg_t *msg, ngx_push_out_t *out)
 {
-    u_char  *p, *start, *tail, id[push::cursor_max_len];
-    size_t   n, id_len, slice;
+    u_char  *p, *start, id[push::cursor_max_len];
+    size_t   n, id_len;
 
     switch (ws->envelope) {
 
@@ -789,22 +789,15 @@ ngx_push_ws_gap_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
         break;
 
     case push::ws_envelope::json_v1:
-        /* {"id":"CURSOR" then ,"channel":"CH" from msg's object, then
-         * ,"gap":N} */
         sub->cursor.seq[index] = msg->seq - 1;
         id_len = ngx_push_ws_cursor(sub, id);
         p = out->own + push::ws_header_max;
         n = push::ws_json_head_write(reinterpret_cast<char *>(p),
                                      {reinterpret_cast<char *>(id), id_len});
-        tail = p + n;
-        slice = msg->ws_json_chan_end - msg->ws_json_rest;
-        n += slice;
-        n += push::ws_json_gap_tail_write(reinterpret_cast<char *>(tail),
+        n += push::ws_json_gap_tail_write(reinterpret_cast<char *>(p + n),
                                           sub->missed, sub->gap_unknown);
         start = ngx_push_ws_header_before(out, push::ws_opcode::text, n);
-        ngx_push_out_add(out, start, tail - start);
-        ngx_push_out_add(out, msg->ws_json.data + msg->ws_json_rest, slice);
-        ngx_push_out_add(out, tail, n - slice - (tail - p));
+        ngx_push_out_add(out, start, p + n - start);
         break;
 
     default:
@@ -961,14 +954,8 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
         sub->missed = 0;
         ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
 
-        /* a JSON notice points into msg's object: msg is held by the
-         * message's write, which leaves after it */
         rc = ngx_push_out_send(sub, gap, nullptr);
         if (rc != NGX_OK) {
-            /* the subscriber ends: the notice keeps msg itself */
-            msg->refs++;
-            gap->msg = msg;
-            gap->index = index;
             (void) ngx_push_out_send(sub, out, nullptr);  /* back, empty */
             return rc;
         }
