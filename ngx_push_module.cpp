@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_publish.h"
 #include "ngx_push_subscriber.h"
+#include "ngx_push_stream_template.h"
 #include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
 #include "ngx_push_redis_link.h"
@@ -175,6 +176,38 @@ static ngx_command_t  ngx_push_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_push_loc_conf_t, stream_ping),
+      nullptr },
+
+    { ngx_string("push_stream_template"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_stream_template_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart),
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart_max_messages"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart_max),
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart_max_size"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart_size),
       nullptr },
 
     { ngx_string("push_allow_origin"),
@@ -446,6 +479,11 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->message_ttl = NGX_CONF_UNSET;
     conf->channel_id_max_length = NGX_CONF_UNSET_SIZE;
     conf->longpoll_timeout = NGX_CONF_UNSET_MSEC;
+    conf->stream_template = static_cast<ngx_push_stream_tpl_t *>(
+                                NGX_CONF_UNSET_PTR);
+    conf->longpoll_multipart = NGX_CONF_UNSET;
+    conf->longpoll_multipart_max = NGX_CONF_UNSET_UINT;
+    conf->longpoll_multipart_size = NGX_CONF_UNSET_SIZE;
     conf->first_message = NGX_CONF_UNSET;
     conf->sse_retry = NGX_CONF_UNSET_MSEC;
     conf->ping_interval = NGX_CONF_UNSET_MSEC;
@@ -503,6 +541,14 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->channel_id_max_length, 255);
     ngx_conf_merge_msec_value(conf->longpoll_timeout, prev->longpoll_timeout,
                               30000);
+    ngx_conf_merge_ptr_value(conf->stream_template, prev->stream_template,
+                             nullptr);
+    ngx_conf_merge_value(conf->longpoll_multipart, prev->longpoll_multipart,
+                         0);
+    ngx_conf_merge_uint_value(conf->longpoll_multipart_max,
+                              prev->longpoll_multipart_max, 100);
+    ngx_conf_merge_size_value(conf->longpoll_multipart_size,
+                              prev->longpoll_multipart_size, 1024 * 1024);
     ngx_conf_merge_value(conf->first_message, prev->first_message,
                          NGX_PUSH_FIRST_NEWEST);
 
@@ -593,6 +639,22 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->longpoll_timeout < 1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_longpoll_timeout must be more than 0");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->longpoll_multipart_max < 1
+        || conf->longpoll_multipart_max > 10000)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_longpoll_multipart_max_messages must be 1 "
+                           "to 10000, not %ui", conf->longpoll_multipart_max);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->longpoll_multipart_size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_longpoll_multipart_max_size must be more "
+                           "than 0");
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 

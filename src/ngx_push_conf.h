@@ -34,6 +34,9 @@ static_assert(NGX_PUSH_FIRST_NEWEST != NGX_CONF_UNSET
               "a keyword's value must not read as unset");
 
 
+struct ngx_push_stream_tpl_t;
+
+
 struct ngx_push_main_conf_t {
     ngx_shm_zone_t  *shm_zone;        /* push_zone, or the default one */
     ngx_uint_t       used;            /* a location publishes or serves */
@@ -76,6 +79,13 @@ struct ngx_push_loc_conf_t {
     ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
     ngx_http_complex_value_t  *last_event_id;  /* cursor; default none */
+
+    /* push_stream_template: compiled when the configuration is read;
+     * default none (a stream sends bare payloads) */
+    ngx_push_stream_tpl_t     *stream_template;
+    ngx_flag_t       longpoll_multipart;       /* default off */
+    ngx_uint_t       longpoll_multipart_max;   /* messages, default 100 */
+    size_t           longpoll_multipart_size;  /* bytes, default 1m */
 
     /* the push_* directive that made this location's content handler
      * (push_publisher, push_subscriber, push_stats), and that handler:

@@ -55,6 +55,7 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->ws_meta_id_end = 0;
     ngx_str_null(&msg->ws_json);
     msg->ws_json_rest = 0;
+    msg->frames = nullptr;
     msg->cached = 0;
 
     return msg;
@@ -76,6 +77,11 @@ ngx_push_lmsg_release(ngx_push_lmsg_t *msg)
         }
         if (msg->ws_json.data != nullptr) {
             ngx_free(msg->ws_json.data);
+        }
+        while (msg->frames != nullptr) {
+            ngx_push_frame_t  *f = msg->frames;
+            msg->frames = f->next;
+            ngx_free(f);
         }
         ngx_free(msg);
     }

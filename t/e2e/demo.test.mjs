@@ -203,24 +203,33 @@ try {
   //    backend publishes; the browser's reconnect sends Last-Event-ID and
   //    gets all of it.  Polls resume with their cursor as well.
   await scenario('scenario 3', async () => {
-    const before = await page.evaluate(() => ({ ...window.demo.sse }));
+    const before = await page.evaluate(() => ({ ...window.demo.sse,
+      streamOpens: window.demo.stream.opens, streamEnds: window.demo.stream.ends }));
     execFileSync(NGINX_BIN, ['-p', PREFIX, '-c', 'conf/nginx.conf', '-s', 'reload'],
       { stdio: 'pipe' }); // the master's pid from the prefix's pid file
     await waitFor('the EventSource to lose its connection', async () =>
       (await page.evaluate(() => window.demo.sse.errors)) > before.errors, 10000);
+    await waitFor('the stream to end', async () =>
+      (await page.evaluate(() => window.demo.stream.ends)) > before.streamEnds, 10000);
     const want = ['s3-1', 's3-2', 's3-3', 's3-4'];
     for (const t of want) await publish(t);
+    const streamAway = await page.evaluate(() => ({ ...window.demo.stream }));
+    check('scenario 3: published while the stream was away',
+      streamAway.opens === before.streamOpens, JSON.stringify(streamAway));
     const away = await page.evaluate(() => evtSource.readyState);
     check('scenario 3: published while the EventSource was reconnecting',
       away === 0 /* CONNECTING */, 'readyState ' + away);
     const got = await expectPanels(page, 'scenario 3', 's3-', want,
       ['sse', 'longpoll', 'poll']);
+    // The stream ended with the reload; it came back with the last id
+    // its template gave it, and got what was published while away.
+    await expectPanels(page, 'scenario 3 (stream resumed from its last id)',
+      's3-', want, ['stream']);
     const after = await page.evaluate(() => ({ ...window.demo.sse }));
     check('scenario 3: the EventSource reconnected by itself',
       after.opens > before.opens, `opens ${before.opens} -> ${after.opens}`);
-    // A stream and a WebSocket carry no ids: they start again from now.
-    console.log('     (not resumable, for information) stream got ' +
-      JSON.stringify(only(got.stream, 's3-')) + ', ws got ' +
+    // A WebSocket carries no ids: it starts again from now.
+    console.log('     (not resumable, for information) ws got ' +
       JSON.stringify(only(got.ws, 's3-')));
   });
 
