@@ -4,7 +4,8 @@
 // subscriber types (websocket, eventsource, longpoll): the messages a
 // backend publishes arrive in order with their ids, then nginx reloads,
 // which drops every subscriber; more is published while the client is
-// away, and once it is back it has everything, once, in order.
+// away, and once it is back it has everything, once, in order.  Then the
+// longpoll type again, against push_longpoll_multipart.
 // Prints one PASS/FAIL line per check; exits 1 on any FAIL.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -169,6 +170,80 @@ async function runCase(c) {
   }
 }
 
+// NchanSubscriber's longpoll type against push_longpoll_multipart: the
+// messages waiting when it polls come in one multipart/mixed answer.
+// What it hands the application from such an answer is checked as it is:
+// its parser keeps the CR of the CRLF that ends each part (it does so
+// against Nchan as well), and only the last part gets an id (built from
+// the answer's Last-Modified and Etag, those of the last message).
+function expectBatch(name, stage, got, want) {
+  const data = got.map((m) => m.data);
+  const wantData = want.map((w) => w.text + '\r');
+  const same = data.length === wantData.length && data.every((d, i) => d === wantData[i]);
+  check(`${name}: ${stage}: ${want.length} messages in one answer, in order, ` +
+    'each with the CR NchanSubscriber keeps', same,
+    same ? '' : 'got ' + JSON.stringify(data));
+  const ids = got.map((m) => m.id);
+  const last = want[want.length - 1].id;
+  const idsOk = same && ids.every((id, i) => (i < ids.length - 1
+    ? id === undefined : new RegExp(`^\\d+:"${last}"$`).test(id)));
+  check(`${name}: ${stage}: the last part carries the id of the answer`, idsOk,
+    `ids ${JSON.stringify(ids.map((id) => (id === undefined ? null : id)))}`);
+}
+
+async function runMultipartCase() {
+  const name = 'longpoll-multipart';
+  const t0 = Date.now();
+  const channel = `nchan-${name}-${run}`;
+  try {
+    // 1. three messages wait before it subscribes (push_first_message
+    //    oldest): its first poll gets them in one answer
+    const want = [];
+    for (const text of ['a1', 'a2 two words', 'a3']) {
+      want.push({ text, id: await publish(channel, text) });
+    }
+    // it polls again 3 s after an error: long enough for step 2 to
+    // publish while it is away
+    await page.evaluate(([n, url, type, t]) => window.startSub(n, url, type, t),
+      [name, '/sub-multipart/' + channel, 'longpoll', 3000]);
+    await waitFor(`${name} to get 3 messages`, async () =>
+      (await state(name)).got.length >= 3).catch(() => {});
+    await sleep(300);
+    let st = await state(name);
+    expectBatch(name, 'before the reload', st.got, want);
+
+    // 2. nginx reloads; three more are published while it is away; its
+    //    next poll, with the cursor of a3, gets them in one answer
+    const before = st;
+    reload();
+    await waitFor(`${name} to lose its connection`, async () => {
+      const s = await state(name);
+      return s.disconnects + s.errors.length > before.disconnects + before.errors.length;
+    }, 10000);
+    const more = [];
+    for (const text of ['b1', 'b2', 'b3']) {
+      more.push({ text, id: await publish(channel, text) });
+    }
+    await waitFor(`${name} to get 6 messages`, async () =>
+      (await state(name)).got.length >= 6, 20000).catch(() => {});
+    await sleep(500);
+    st = await state(name);
+    check(`${name}: across the reload: 6 messages in all, none lost or twice`,
+      st.got.length === 6, `got ${JSON.stringify(st.got.map((m) => m.data))}`);
+    expectBatch(name, 'across the reload', st.got.slice(3), more);
+    console.log(`     ${name}: connects ${before.connects} -> ${st.connects}, ` +
+      `errors ${JSON.stringify(st.errors)}`);
+  } catch (e) {
+    const s = await state(name).catch(() => ({}));
+    check(name, false, `${e.message}; client: errors ${JSON.stringify(s.errors)}, ` +
+      `messages ${JSON.stringify(s.got)}`);
+  } finally {
+    await page.evaluate((n) => window.subs[n] && window.subs[n].sub.stop(), name)
+      .catch(() => {});
+    console.log(`     ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
 try {
   await page.goto(`${BASE}/`);
   const loaded = await page.evaluate(() => typeof NchanSubscriber === 'function');
@@ -176,6 +251,7 @@ try {
   for (const c of CASES) {
     await runCase(c);
   }
+  await runMultipartCase();
   check('no JavaScript errors on the page', pageErrors.length === 0,
     pageErrors.join('; '));
 } finally {
