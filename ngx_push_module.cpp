@@ -332,6 +332,14 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, sub_token),
       nullptr },
 
+    { ngx_string("push_last_event_id"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_complex_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, last_event_id),
+      nullptr },
+
     { ngx_string("push_redis_server"),
       NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
       ngx_push_redis_server,
@@ -497,6 +505,8 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
                            NGX_CONF_UNSET_PTR);
     conf->sub_token = static_cast<ngx_http_complex_value_t *>(
                           NGX_CONF_UNSET_PTR);
+    conf->last_event_id = static_cast<ngx_http_complex_value_t *>(
+                              NGX_CONF_UNSET_PTR);
 
     return conf;
 }
@@ -584,6 +594,8 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                          prev->subscribe_existing_only, 0);
     ngx_conf_merge_ptr_value(conf->sub_secret, prev->sub_secret, nullptr);
     ngx_conf_merge_ptr_value(conf->sub_token, prev->sub_token, nullptr);
+    ngx_conf_merge_ptr_value(conf->last_event_id, prev->last_event_id,
+                             nullptr);
 
     if (conf->sub_secret != nullptr && conf->sub_token == nullptr) {
         conf->sub_token = ngx_push_default_token(cf);

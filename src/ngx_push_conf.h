@@ -78,6 +78,7 @@ struct ngx_push_loc_conf_t {
     ngx_flag_t       subscribe_existing_only;  /* default off */
     ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
+    ngx_http_complex_value_t  *last_event_id;  /* cursor; default none */
 
     /* push_stream_template: compiled when the configuration is read;
      * default none (a stream sends bare payloads) */
