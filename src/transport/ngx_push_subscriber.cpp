@@ -198,8 +198,11 @@ ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
 
 /* The client's cursor: push_last_event_id when it is set and not empty
  * (an X-Accel-Redirect replaces the query, so the configuration may keep
- * the cursor in a variable of its own), else ?last_event_id=, else
- * Last-Event-ID, else If-None-Match (what a poll's Etag gives back).
+ * the cursor in a variable of its own), else Last-Event-ID, else
+ * ?last_event_id=, else If-None-Match (what a poll's Etag gives back).
+ * Last-Event-ID comes before the query: an EventSource keeps the URL it
+ * was made with and sends the newest id in the header when it reconnects
+ * by itself, so the query is the older of the two.
  * Returns 0 when there is none, 1 when parsed. */
 static ngx_int_t
 ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
@@ -220,7 +223,15 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
         have = arg.len > 0;
     }
 
-    if (!have
+    if (!have) {
+        /* what EventSource sends when it reconnects; empty: as if absent */
+        text = ngx_push_find_header(r, "Last-Event-ID", 13);
+        if (text != nullptr && text->len == 0) {
+            text = nullptr;
+        }
+    }
+
+    if (!have && text == nullptr
         && ngx_http_arg(r, reinterpret_cast<u_char *>(
                                const_cast<char *>("last_event_id")),
                         13, &arg) == NGX_OK)
@@ -228,7 +239,10 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
         have = 1;
     }
 
-    if (have) {
+    if (text != nullptr) {
+        /* the header, as it came */
+
+    } else if (have) {
         /* ids hold ':' and ',' which clients may percent-encode */
         dst = static_cast<u_char *>(ngx_pnalloc(r->pool, arg.len));
         if (dst == nullptr) {
@@ -240,9 +254,6 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
         ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
         arg.len = dst - arg.data;
         text = &arg;
-
-    } else if ((text = ngx_push_find_header(r, "Last-Event-ID", 13))) {
-        /* what EventSource sends when it reconnects */
 
     } else if (r->headers_in.if_none_match) {
         text = &r->headers_in.if_none_match->value;
