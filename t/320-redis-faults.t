@@ -4,8 +4,9 @@
 # server B (t/helpers/PushSecond.pm, $TEST_NGINX_SECOND_PORT) reaches it
 # directly.  The proxy holds bytes (a Redis that stops answering, seen
 # from A), holds only Redis's replies (commands run, nobody is told), or
-# delays them (a slow Redis).  redis-server, the proxy and B are started
-# and stopped here, by their pids.
+# delays them (a slow Redis).
+# redis-server, the proxy and B are started and stopped here, by their
+# pids.
 use lib 't/helpers';
 use PushTest;
 use PushRedis;
@@ -373,6 +374,85 @@ push_verdict(sub {
 GET /result
 --- response_body
 stalled: sse=m2+m3 longpoll=200/m3 pong=pstalled plain=plain stats=200 fast=yes dead: sse=m2+m3 longpoll=200/m3 pong=pdead plain=plain stats=200 fast=yes after=201 kept=m1+m2+m3+m4
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 4: a slow Redis never stalls what is local: while A's subscriptions are being made again over a slow path (1 s each way), a cursor A's copy holds is served at once; nothing is doubled after
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_STALL_PORT;
+    push_redis_experimental on;
+    push_redis_ping_interval 1s;
+    push_redis_reconnect 100ms 500ms;
+    push_redis_command_timeout 5s;
+    push_redis_connect_timeout 8s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ {
+        push_subscriber; push_channel $ch; push_ping_interval 300ms;
+    }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 60s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    stall_set('pass');
+    my $ok = eval {
+        redis_wait_stats(sub { $_[0]{workers_up} == 2 }, 5)
+            or return "never up";
+        my $keep = sse_open('/sub/f4');
+        main::wait_numsub('f4', 1) or return "not subscribed";
+        push_request('POST', '/pub/f4', "m$_") for 1 .. 3;
+        sse_more($keep, qr/data: m3\n\n/, 2);
+        my ($e) = ${*$keep}{sse_text} =~ /id: (\w+):1\n/ or return "no m1";
+
+        stall_set('delay', 1);
+        # the subscription connections are cut: A's copy is not live
+        # until they are made again and caught up, over the slow path,
+        # while the command connection stays up (slow)
+        redis_cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
+        redis_wait_stats(sub { $_[0]{workers_up} < 2 }, 5)
+            or return "the cut was not seen";
+        my %t;
+        my $t0 = time;
+        my $s = sse_open('/sub/f4', "Last-Event-ID: $e:1");
+        my $x = sse_more($s, qr/data: m3\n\n/, 8);
+        $t{sse} = time - $t0;
+        my @got = $x =~ /data: (m\d)\n/g;
+        $t0 = time;
+        my $lp = push_get('/sub/f4', "$e:2");
+        $t{longpoll} = time - $t0;
+        print STDERR "# TEST 4 slow: " . join(', ', map {
+            sprintf "%s %.1f ms", $_, 1000 * $t{$_} } sort keys %t) . "\n";
+        my @slow = grep { $t{$_} >= 1 } sort keys %t;
+        push @out, "sse=" . join('+', @got)
+                   . " longpoll=" . ($lp ? "$lp->{status}/$lp->{body}" : 'none')
+                   . " fast=" . (@slow ? "no(@slow)" : 'yes');
+        stall_set('resume');
+        redis_wait_stats(sub { $_[0]{workers_up} == 2 }, 10)
+            or return "not up again";
+        my $st = main::publish_acked('/pub/f4', 'm4', 10);
+        for ([kept => $keep], [resumed => $s]) {
+            my $y = sse_more($_->[1], qr/data: m4\n\n/, 3);
+            push @out, "$_->[0]=" . join('+', $y =~ /data: (m\d)\n/g);
+        }
+        push @out, "after=$st";
+        1;
+    };
+    my $err = $@;
+    stall_set('pass');
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+sse=m2+m3 longpoll=200/m3 fast=yes kept=m1+m2+m3+m4 resumed=m2+m3+m4 after=201
 --- timeout: 60
 --- no_error_log
 [error]
