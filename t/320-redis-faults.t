@@ -4,7 +4,8 @@
 # server B (t/helpers/PushSecond.pm, $TEST_NGINX_SECOND_PORT) reaches it
 # directly.  The proxy holds bytes (a Redis that stops answering, seen
 # from A), holds only Redis's replies (commands run, nobody is told), or
-# delays them (a slow Redis).
+# delays them (a slow Redis).  TEST 5 swaps them: there B goes through
+# the proxy, since a worker of B is killed and A's carry the verdict.
 # redis-server, the proxy and B are started and stopped here, by their
 # pids.
 use lib 't/helpers';
@@ -27,6 +28,15 @@ sub direct {
     my ($conf) = @_;
     my ($stall, $redis) = (stall_port(), redis_port());
     $conf =~ s/127\.0\.0\.1:$stall\b/127.0.0.1:$redis/g;
+    return $conf;
+}
+
+# The other way round: A's configuration reaches Redis directly, B's
+# goes through the proxy.
+sub via_proxy {
+    my ($conf) = @_;
+    my ($stall, $redis) = (stall_port(), redis_port());
+    $conf =~ s/127\.0\.0\.1:$redis\b/127.0.0.1:$stall/g;
     return $conf;
 }
 
@@ -454,6 +464,135 @@ GET /result
 --- response_body
 sse=m2+m3 longpoll=200/m3 fast=yes kept=m1+m2+m3+m4 resumed=m2+m3+m4 after=201
 --- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 5: B's path stalls this time (A's workers carry the verdict): the worker holding B's subscription lease is killed (kill -9) while it catches up after the stall; another takes over and catches up at once; nothing acknowledged is lost or doubled
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_ping_interval 1s;
+    push_redis_reconnect 100ms 500ms;
+    push_redis_command_timeout 4s;
+    push_redis_connect_timeout 6s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ {
+        push_subscriber; push_channel $ch; push_ping_interval 300ms;
+    }
+    location = /pid { return 200 "$pid"; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 90s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    stall_set('pass');
+    second_start(\&main::via_proxy);
+    my $ok = eval {
+        both_up() or return "never up";
+        my $by = on_second(sub { push_by_worker('/pid', 2) });
+        keys %$by == 2 or return "not two workers";
+        my %sse;
+        for my $pid (keys %$by) {
+            my $s = $by->{$pid};
+            push_send($s, 'GET', '/sub/f5 HTTP/1.0', undef,
+                      ['Accept: text/event-stream']);
+            ${*$s}{sse_text} = '';
+            $sse{$pid} = $s;
+        }
+        my $subA = sse_open('/sub/f5');
+        main::wait_numsub('f5', 2) or return "not subscribed";
+        my $holder = main::sub_holder(keys %sse) or return "no holder";
+        my ($survivor) = grep { $_ != $holder } keys %sse;
+        my $s = $sse{$survivor};
+        push_request('POST', '/pub/f5', 'm0');
+        sse_more($s, qr/data: m0\n\n/, 2) =~ /data: m0\n/
+            or return "m0 did not reach B";
+        my $list = redis_cli('CLIENT', 'LIST');
+        my ($old) = $list
+            =~ /id=(\d+) [^\n]*name=push-subscription-$holder [^\n]*sub=2 /;
+        my ($aholder) = grep { $_ != $holder }
+            $list =~ /name=push-subscription-(\d+) [^\n]*sub=2 /g;
+
+        stall_set('stall');
+        my @acked;
+        for my $i (1 .. 10) {
+            my $r = push_request('POST', '/pub/f5', "a$i");
+            push @acked, "a$i" if $r->{status} =~ /^20[12]$/;
+        }
+        on_second(sub {
+            redis_wait_stats(sub { $_[0]{workers_down} == 2 }, 15) })
+            or return "B never found its link dead";
+        # back, slowly (1 s each way): the holder subscribes again; its
+        # catch-up goes out when Redis's confirmation reaches it (1 s
+        # after Redis sees the subscription) and is answered a round trip
+        # (2 s) later: kill it in between
+        stall_set('delay', 1);
+        my $deadline = time + 15;
+        my $seen;
+        while (time < $deadline) {
+            my ($id) = redis_cli('CLIENT', 'LIST')
+                =~ /id=(\d+) [^\n]*name=push-subscription-$holder [^\n]*sub=2 /;
+            if ($id && $id != $old) { $seen = 1; last }
+            sleep 0.02;
+        }
+        $seen or return "the holder never subscribed again";
+        sleep 1.6;
+        my $mid = sse_more($s, qr/data: a1\n/, 0.01) !~ /data: a1\n/;
+        kill 'KILL', $holder;
+        my $killed = time;
+        stall_set('pass');
+        push @out, "killed_mid_catch_up=" . ($mid ? 'yes' : 'no');
+        $deadline = time + 5;
+        my $taken;
+        while (time < $deadline && !$taken) {
+            my $l = redis_cli('CLIENT', 'LIST');
+            while ($l =~ /name=push-subscription-(\d+) [^\n]*sub=2 /g) {
+                $taken = 1 if $1 != $holder && $1 != $aholder;
+            }
+            sleep 0.05;
+        }
+        push @out, "taken_over=" . ($taken ? 'yes' : 'no');
+        # what A took while B was stalled reaches the survivor, without
+        # any publish to set it off
+        my $t = sse_more($s, qr/data: a10\n\n/, 8);
+        printf STDERR "# TEST 5: the survivor had a10 %.2f s after the "
+                      . "kill\n", time - $killed if $t =~ /data: a10\n/;
+        push @out, "caught_up=" . ($t =~ /data: a10\n/ ? 'yes' : 'no');
+        my $st = on_second(sub { main::publish_acked('/pub/f5', 'end', 10) });
+        sse_more($_, qr/data: end\n\n/, 5) for $s, $subA;
+        my @b = main::events($s);
+        my @a = main::events($subA);
+        my @data = map { /=(.*)/ } @b;
+        push @out, "acked=" . scalar(@acked) . " end=$st";
+        push @out, "survivor=" . ("@data" eq "m0 @acked end"
+                                  ? 'each_once_in_order' : "[@data]");
+        push @out, "same_as_A=" . ("@a" eq "@b" ? 'yes' : "no[@a]");
+        my ($m0) = $b[0] =~ /^(\S+)=/;
+        my $r = on_second(sub { sse_open('/sub/f5', "Last-Event-ID: $m0") });
+        sse_more($r, qr/data: end\n\n/, 3);
+        my @r = main::events($r);
+        push @out, "resumed=" . ("@r" eq "@b[1 .. $#b]" ? 'same' : "[@r]");
+        1;
+    };
+    my $err = $@;
+    stall_set('pass');
+    second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+killed_mid_catch_up=yes taken_over=yes caught_up=yes acked=10 end=201 survivor=each_once_in_order same_as_A=yes resumed=same
+--- timeout: 90
 --- no_error_log
 [error]
 [alert]
