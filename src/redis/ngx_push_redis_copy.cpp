@@ -610,12 +610,26 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
             ch = ngx_push_store_find_locked(zone, &sub->channels[i]);
             after[i] = cursor_ok ? sub->cursor.seq[i] : 0;
 
-            need[i] = ch == nullptr || !ch->redis_live
+            /* A copy this server follows (subscribed) but that is not
+             * live (its subscription being made again, a catch-up under
+             * way, Redis slow or stalled) still holds, in order and
+             * without a hole, what it has from redis_from to last_seq:
+             * a cursor in there is served from it now, and what follows
+             * comes with the catch-up, as announcements do.  A cursor
+             * the copy has nothing after waits for Redis (the newest may
+             * be there), and so does any cursor on a copy nobody here
+             * follows: it may be of a life Redis has ended. */
+            need[i] = ch == nullptr
+                      || (!ch->redis_live && !ch->redis_sub)
                       || (cursor_ok && (after[i] < ch->redis_from
-                                        || after[i] > ch->last_seq))
+                                        || after[i] > ch->last_seq
+                                        || (!ch->redis_live
+                                            && after[i] == ch->last_seq)))
                       || (!cursor_ok
-                          && sub->conf->first_message != NGX_PUSH_FIRST_NEWEST
-                          && ch->redis_from > ch->first_seq);
+                          && (!ch->redis_live
+                              || (sub->conf->first_message
+                                  != NGX_PUSH_FIRST_NEWEST
+                                  && ch->redis_from > ch->first_seq)));
         }
     }
 

@@ -394,7 +394,12 @@ ngx_push_share_tick(ngx_event_t *ev)
             sh->redis_lease_start = sh->slots[slot].start;
             sh->redis_scan = 1;
 
-            /* the subscriptions of the holder before are gone with it */
+            /* the subscriptions of the holder before are gone with it,
+             * and so are its catch-ups: one it had under way (a holder
+             * killed while catching up) would otherwise keep the channel
+             * busy, and every catch-up the new holder starts would wait
+             * for it, for NGX_PUSH_SHARE_BUSY_MAX or for ever (retries
+             * skip a busy channel) */
             for (q = ngx_queue_head(&sh->channels);
                  q != ngx_queue_sentinel(&sh->channels);
                  q = ngx_queue_next(q))
@@ -403,6 +408,7 @@ ngx_push_share_tick(ngx_event_t *ev)
                 ch->redis_sub = 0;
                 ch->redis_live = 0;
                 ch->redis_unsub_at = 0;
+                ch->redis_busy = 0;
             }
         }
 

@@ -33,9 +33,12 @@
  *   not live until its subscription is confirmed again and caught up.
  *
  * Parking: a subscriber whose cursor the copy cannot answer (a channel
- *   not live, or a cursor below ch->redis_from or past last_seq) waits
- *   while the history after its cursor is read into the zone, then is
- *   resolved as on one server.  With Redis unreachable it is resolved
+ *   this server does not follow, a cursor below ch->redis_from or past
+ *   last_seq, or at last_seq of a copy that is not live) waits while the
+ *   history after its cursor is read into the zone, then is resolved as
+ *   on one server.  A cursor with messages after it in a followed copy
+ *   is served from the copy at once, live or not: a slow Redis never
+ *   holds up what is local.  With Redis unreachable it is resolved
  *   against the copy at once.
  *
  * A catch-up that could not be sent or was not answered is tried again by
