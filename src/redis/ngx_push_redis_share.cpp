@@ -35,8 +35,10 @@
  * Parking: a subscriber whose cursor the copy cannot answer (a channel
  *   not live, or a cursor below ch->redis_from or past last_seq) waits
  *   while the history after its cursor is read into the zone, then is
- *   resolved as on one server.  With Redis unreachable it is resolved
- *   against the copy at once.
+ *   resolved as on one server.  Readers of one channel in one worker
+ *   share a read in flight that covers their cursors (share->reads), so
+ *   a crowd arriving with one cursor makes one read.  With Redis
+ *   unreachable it is resolved against the copy at once.
  *
  * A catch-up that could not be sent or was not answered is tried again by
  *   the lease holder when its command connection is ready, and on ticks.
@@ -50,7 +52,7 @@
  * Objects: the share is per worker (cycle pool); an op is one command and
  * its continuation: in the request's pool for a request (the request is
  * counted once more until the op answers it), ngx_alloc'ed for a
- * catch-up.  Every op's handler is called once: by the reply, or by the
+ * catch-up and, inside its read, for a fetch.  Every op's handler is called once: by the reply, or by the
  * link failing it; none is cancelled. */
 #include "ngx_push_redis_share_int.h"
 #include "ngx_push_http.h"
@@ -376,7 +378,8 @@ ngx_push_share_op_end(ngx_push_share_op_t *op)
     ngx_push_channel_t  *ch;
 
     if (op->kind == ngx_push_share_kind::fetch) {
-        ngx_push_share_park_done(op);
+        /* its subscribers are resolved against the copy as it is */
+        ngx_push_share_read_done(op->read);
         return;
     }
 
@@ -572,6 +575,9 @@ ngx_push_share_init(ngx_cycle_t *cycle, const ngx_push_redis_conf_t *conf,
     share->tick.data = share;
     share->tick.log = cycle->log;
     share->tick.cancelable = 1;
+
+    ngx_rbtree_init(&share->reads, &share->reads_sentinel,
+                    ngx_str_rbtree_insert_value);
 
     share->scan.handler = ngx_push_share_scan_handler;
     share->scan.data = share;
