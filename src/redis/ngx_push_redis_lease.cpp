@@ -122,6 +122,60 @@ ngx_push_share_copy_id(ngx_pool_t *pool, ngx_array_t *a,
 }
 
 
+/* The (un)subscriptions from the from-th on were not made: each channel
+ * is as before, queued again. */
+static void
+ngx_push_share_put_back(ngx_array_t *subs, ngx_array_t *unsubs,
+    ngx_uint_t from)
+{
+    ngx_str_t           *id;
+    ngx_uint_t           i;
+    ngx_push_share_t    *share = ngx_push_share_worker;
+    ngx_push_zone_t     *zone = share->zone;
+    ngx_push_shctx_t    *sh = zone->sh;
+    ngx_push_channel_t  *ch;
+
+    ngx_push_shm_lock  lock(zone->shpool);
+
+    for (i = from; i < subs->nelts + unsubs->nelts; i++) {
+        id = i < subs->nelts ? &static_cast<ngx_str_t *>(subs->elts)[i]
+                             : &static_cast<ngx_str_t *>(unsubs->elts)[
+                                   i - subs->nelts];
+
+        ch = id->len ? ngx_push_store_find_locked(zone, id) : nullptr;
+        if (ch == nullptr) {
+            /* gone, or a deleted life: an announcement of a channel not
+             * held unsubscribes it (ngx_push_share_on_message) */
+            continue;
+        }
+
+        if (i < subs->nelts) {
+            if (ch->redis_sub) {
+                ch->redis_sub = 0;
+                ngx_push_store_redis_note_locked(zone, ch);
+            }
+            continue;
+        }
+
+        if (ch->redis_sub) {
+            continue;
+        }
+
+        /* still subscribed in Redis; due again now, unless a subscriber
+         * came back (then it is queued already and keeps it) */
+        ch->redis_sub = 1;
+
+        if (ch->redis_in == NGX_PUSH_REDIS_IN_NONE) {
+            ch->redis_unsub_at = ngx_time();
+            ngx_queue_insert_head(&sh->redis_drop, &ch->redis_q);
+            ch->redis_in = NGX_PUSH_REDIS_IN_DROP;
+        }
+    }
+
+    sh->redis_scan = 1;
+}
+
+
 void
 ngx_push_share_scan(void)
 {
@@ -241,16 +295,27 @@ ngx_push_share_scan(void)
                                         push::redis_key::pubsub);
 
         if (i >= subs.nelts) {
-            ngx_push_redis_unsubscribe(share->link, &key);
+            if (ngx_push_redis_unsubscribe(share->link, &key) == NGX_AGAIN) {
+                break;
+            }
             continue;
         }
 
-        (void) ngx_push_redis_subscribe(share->link, &key);
+        if (ngx_push_redis_subscribe(share->link, &key) == NGX_AGAIN) {
+            break;
+        }
 
         if (ngx_push_redis_is_subscribed(share->link, &key)) {
             /* subscribed before (a new life of the id): confirmed */
             ngx_push_share_catch_up(id);
         }
+    }
+
+    if (i < subs.nelts + unsubs.nelts) {
+        /* the subscription connection's queue is full (a crowd came or
+         * left at once): those not done go back to their queues, a later
+         * tick does them as its replies make room */
+        ngx_push_share_put_back(&subs, &unsubs, i);
     }
 
     ngx_destroy_pool(pool);
@@ -342,7 +407,7 @@ ngx_push_share_on_message(void *data, ngx_push_redis_node_t *node,
     }
 
     if (unknown) {
-        ngx_push_redis_unsubscribe(share->link, channel);
+        (void) ngx_push_redis_unsubscribe(share->link, channel);
     }
 }
 
