@@ -19,9 +19,14 @@
  *   (sh->redis_lease_*: slot, pid and start time, taken over on a tick by
  *   any worker when that slot is no longer that process).  It subscribes
  *   a channel's announcements when the channel has subscribers anywhere on
- *   the server (a worker whose subscriber joins a channel not subscribed
- *   yet sets sh->redis_scan and wakes it), and unsubscribes
- *   NGX_PUSH_SHARE_UNSUB_DELAY seconds after the last left.
+ *   the server, and unsubscribes NGX_PUSH_SHARE_UNSUB_DELAY seconds after
+ *   the last left.  It looks only at channels that changed: one whose
+ *   server-wide subscribers go 0 -> 1 or 1 -> 0, or that is deleted, is
+ *   queued in sh->redis_todo (by whichever worker changed it, which wakes
+ *   the holder for a 0 -> 1); those waiting out the delay sit in
+ *   sh->redis_drop, oldest first.  A new holder walks every channel once.
+ *   What the subscription connection cannot queue now goes back to the
+ *   queues for a later tick.
  *
  * Announcements (lease holder): m with seq == last + 1 is stored and the
  *   workers woken as for a local publish; a seq already held (this
