@@ -233,6 +233,8 @@ ngx_push_share_send(ngx_push_share_op_t *op)
     ngx_push_share_epoch_hex(share->zone->sh->epoch, epoch);
     std::string_view  ep(epoch, 8);
 
+    ngx_memcpy(op->sent_epoch, epoch, 8);
+
     switch (op->kind) {
 
     case ngx_push_share_kind::publish: {
@@ -385,8 +387,15 @@ ngx_push_share_reply(void *data, const push::resp_node *reply,
     if (cr.outcome == push::redis_outcome::stale) {
         /* Redis's epoch key is gone (FLUSHALL, a restart without data)
          * or another: nothing was done; the epoch procedure, then the
-         * same script under the epoch it leaves */
-        op->meta_epoch[0] = '\0';
+         * publish again under the epoch it leaves.  A read (history,
+         * info, delete) is of the epoch it was sent under: when that
+         * epoch is gone, it has no channel in the new one (none) */
+        if (op->kind == ngx_push_share_kind::publish) {
+            op->meta_epoch[0] = '\0';
+        } else {
+            ngx_memcpy(op->meta_epoch, op->sent_epoch, 8);
+        }
+
         if (op->tries++ < 3 && ngx_push_share_epoch_check(op) == NGX_OK) {
             return;
         }
@@ -396,9 +405,8 @@ ngx_push_share_reply(void *data, const push::resp_node *reply,
 
     if (cr.outcome == push::redis_outcome::reused) {
         if (op->kind == ngx_push_share_kind::publish) {
-            ngx_log_error(NGX_LOG_INFO, op->r->connection->log, 0,
-                          "push: Idempotency-Key \"%V\" on \"%V\" was "
-                          "given for another message", &op->idem, &op->id);
+            /* the draft's answer to a key reused for another payload;
+             * nginx 1.22 has no reason phrase for 422 */
             ngx_str_set(&op->r->headers_out.status_line,
                         "422 Unprocessable Content");
             ngx_push_share_answer(op, 422, nullptr,

@@ -71,6 +71,7 @@ struct ngx_push_share_op_t {
     ngx_uint_t                    owned;     /* ngx_alloc'ed */
     ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
+    char                          sent_epoch[8];  /* the script's last */
     ngx_uint_t                    replace;   /* publish over an orphan */
     ngx_str_t                     idem;      /* publish: its key (the
                                               * publisher's or made) */
