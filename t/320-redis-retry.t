@@ -275,7 +275,60 @@ status=201 acked_under=new_epoch redis_epoch_is_its=yes B_resume=event: gap|data
 
 
 
-=== TEST 4: one server, no Redis: the Idempotency-Key header is not read (README: it is for the Redis mode); two publishes with one key are two messages
+=== TEST 4: FLUSHALL, then at once a cursor of the old epoch resumes on a server that holds no copy of the channel (the periodic check 30 s away): the history read finds the epoch gone; the gap signal comes with a cursor of the epoch Redis holds, not of the lost one
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_ping_interval 30s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 60s;
+    }
+--- init
+push_verdict(sub {
+    my @out;
+    second_start();
+    my $ok = eval {
+        both_up() or return "never up";
+        my ($last, $r);
+        for my $m (qw(m1 m2)) {
+            $r = on_second(sub { push_request('POST', '/pub/t4', $m) });
+            ($last) = $r->{body} =~ /"last_message_id":"([^"]+)"/;
+        }
+        redis_cli('FLUSHALL');
+        my $p = push_get('/sub/t4?transport=poll', $last);
+        push @out, "status=$p->{status}";
+        push @out, "gap=" . ($p->{headers}{'push-gap'} // 'none');
+        (my $e = push_etag($p)) =~ s/:.*//;
+        (my $e1 = $last) =~ s/:.*//;
+        (my $in_redis = redis_cli('GET', '{push}:epoch')) =~ s/\s+$//;
+        push @out, "cursor_epoch=" . ($e eq $e1 ? 'old'
+                                      : $e eq $in_redis ? 'redis_now'
+                                      : "[$e]");
+        1;
+    };
+    my $err = $@;
+    second_stop();
+    my @bad = second_log_problems();
+    push @out, "B_log: $bad[0]" if @bad;
+    return $ok eq '1' ? join(' ', @out) : ($ok // "died: $err");
+});
+--- request
+GET /result
+--- response_body
+status=304 gap=unknown cursor_epoch=redis_now
+--- timeout: 60
+--- no_error_log
+[error]
+[alert]
+
+
+
+=== TEST 5: one server, no Redis: the Idempotency-Key header is not read (README: it is for the Redis mode); two publishes with one key are two messages
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
     location = /result {
@@ -286,7 +339,7 @@ status=201 acked_under=new_epoch redis_epoch_is_its=yes B_resume=event: gap|data
 push_verdict(sub {
     my @out;
     for my $key ('"k1"', '"k1"', 'not a key') {
-        my $r = push_request('POST', '/pub/t4', 'same',
+        my $r = push_request('POST', '/pub/t5', 'same',
                              ["Idempotency-Key: $key"]);
         my ($seq) = $r->{body} =~ /"last_message_id":"\w+:(\d+)"/;
         push @out, "$r->{status}," . ($seq // 'none')
