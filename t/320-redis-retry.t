@@ -354,3 +354,45 @@ GET /result
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 6: a zero push_redis_idempotency_ttl is refused
+--- http_config
+    push_redis_idempotency_ttl 0;
+--- config
+--- must_die
+--- error_log
+push_redis_idempotency_ttl must be more than 0
+
+
+
+=== TEST 7: push_redis_idempotency_ttl is the record's TTL in Redis
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+    push_redis_idempotency_ttl 90s;
+--- config
+    location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
+    location = /stats { push_stats; }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+push_verdict(sub {
+    redis_wait_stats(sub { $_[0]{workers_up} == 2 }, 5)
+        or return "never up";
+    my $r = push_request('POST', '/pub/t7', 'x', ['Idempotency-Key: "k7"']);
+    my ($ttl) = redis_cli('PTTL', '{push:t7}:idem:k7') =~ /(-?\d+)/;
+    my ($rec) = redis_cli('GET', '{push:t7}:idem:k7') =~ /^(\d+ \d+) [0-9a-f]{40}$/m;
+    return "status=$r->{status} record=" . ($rec // 'none') . " ttl="
+           . ($ttl > 80000 && $ttl <= 90000 ? '90s' : $ttl);
+});
+--- request
+GET /result
+--- response_body
+status=202 record=1 202 ttl=90s
+--- no_error_log
+[error]
+[alert]
