@@ -113,9 +113,11 @@ namespace push {
  * Replication.  Redis 7 replicates scripts by their effects (the only mode
  * since 7.0; redis.replicate_commands() is a no-op), so the XADD carrying
  * TIME's value and the XTRIM MINID it decided reach replicas as written.
- * Script flags (a "#!lua" shebang): publish has none (refused under OOM
- * before it writes anything), delete allow-oom (it frees memory), history
- * and info no-writes (EVALSHA_RO, replicas).  No KEYS, no SCAN.
+ * Script flags (a "#!lua" shebang): every script allow-cross-slot-keys
+ * (it reads the epoch key, see above); besides, publish has none (refused
+ * under OOM before it writes anything), delete allow-oom (it frees
+ * memory), history and info no-writes (EVALSHA_RO, replicas).  No KEYS, no
+ * SCAN.
  *
  * Replies and announcements are read by push_redis_reply.h.
  *
