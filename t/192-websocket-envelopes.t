@@ -3,7 +3,11 @@
 # message (push.v1.json), exact frames, ids, resume and gap notices.
 use lib 't/helpers';
 use PushTest;
+use Socket qw(SOL_SOCKET SO_RCVBUF);
+use Time::HiRes ();
 use Test::Nginx::Socket 'no_plan';
+
+$ENV{TEST_NGINX_SLOW_PORT} ||= 1987;
 
 # A frame as text: "opcode:payload" with the epoch as E, LF as \n and
 # other bytes outside ASCII as \xNN.
@@ -32,6 +36,7 @@ sub main::ws_protocol {
     return $head =~ /^Sec-WebSocket-Protocol:\s*(\S+)/mi ? $1 : 'none';
 }
 
+worker_connections(1024);
 no_shuffle();
 run_tests();
 
@@ -381,5 +386,86 @@ GET /result
 1:{"id":"E:0","gap":"unknown"}
 1:{"id":"E:2","channel":"f","event":null,"type":"text/plain; charset=utf-8","data":"{\"push_gap\":\"unknown\"}"}
 1:{"id":"E:3","channel":"f","event":null,"type":"text/plain; charset=utf-8","data":"{\"id\":\"x\",\"channel\":\"f\",\"gap\":1}"}
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: an envelope is made once per worker and message: 100 subscribers that do not read hold one copy of a 1 MB message's JSON, not 100, and one that reads gets it whole
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_SLOW_PORT sndbuf=4k;
+        location ~ ^/ws/(?<ch>\w+)$ {
+            push_subscriber websocket;
+            push_channel $ch;
+        }
+    }
+--- config
+    location = /pid { return 200 $pid; }
+    location ~ ^/ws/(?<ch>\w+)$ {
+        push_subscriber websocket;
+        push_channel $ch;
+    }
+    location ~ ^/pub/(?<ch>\w+)$ {
+        push_publisher;
+        push_channel $ch;
+        client_max_body_size 2m;
+        client_body_buffer_size 2m;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+PushTest::push_in_background(sub {
+    my $rss = sub {
+        my ($pid) = @_;
+        open my $st, '<', "/proc/$pid/status" or die "status: $!\n";
+        my ($kb) = join('', <$st>) =~ /^RssAnon:\s+(\d+) kB/m;
+        return $kb;
+    };
+    my $pid = PushTest::push_request('GET', '/pid')->{body};
+    my @subs;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $ENV{TEST_NGINX_SLOW_PORT})
+            or die "slow: $!\n";
+        setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 4096);
+        my (undef, $head) = PushTest::push_ws_open(
+            '/ws/big', ['Sec-WebSocket-Protocol: push.v1.json'], '', $s);
+        die "ws: $head\n" unless $head =~ / 101 /;
+        push @subs, $s;
+    }
+    # and one that reads, with ordinary socket buffers (tiny windows on
+    # both sides make a megabyte crawl through delayed acknowledgements)
+    my ($reader) = PushTest::push_ws_open(
+        '/ws/big', ['Sec-WebSocket-Protocol: push.v1.json']);
+    PushTest::push_wait_subscribers('/pub/big', 101, 20)
+        or die "never subscribed\n";
+    my $before = $rss->($pid);
+    my $r = PushTest::push_request('POST', '/pub/big', 'a' x (1 << 20),
+                                   ['Content-Type: text/plain']);
+    die "publish: $r->{status}\n" unless $r && $r->{status} == 201;
+    Time::HiRes::sleep(1);
+    my $grew = $rss->($pid) - $before;
+    # the reader gets it whole and as expected
+    my $f = PushTest::push_ws_frame($reader, 20);
+    my $want = '","channel":"big","event":null,"type":"text/plain","data":"'
+               . ('a' x (1 << 20)) . '"}';
+    my $ok = $f && $f->[1] =~ /^\{"id":"\w+:1/
+             && substr($f->[1], -length $want) eq $want
+             && length($f->[1]) == length($want) + 17 ? 'whole'
+             : $f ? 'broken: ' . length($f->[1]) . ' bytes, ' . substr($f->[1], 0, 40)
+             : 'none';
+    warn "100 JSON subscribers of a 1 MB message: worker RSS +${grew} kB\n";
+    PushTest::push_report('/pub/result',
+        "frame=$ok rss=" . ($grew < 16384 ? 'one copy' : "+${grew}kB"));
+});
+--- request
+GET /result
+--- timeout: 60
+--- response_body
+frame=whole rss=one copy
 --- no_error_log
 [error]

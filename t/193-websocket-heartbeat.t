@@ -98,7 +98,7 @@ op=1 len=0
 
 
 
-=== TEST 3: a heartbeat of more than 125 bytes is refused when the configuration is read
+=== TEST 3: an empty heartbeat is refused when the configuration is read
 --- config
     location = /ws {
         push_subscriber websocket;
@@ -111,7 +111,20 @@ push_websocket_client_heartbeat "" "pong": the message must be 1 to 125 bytes an
 
 
 
-=== TEST 4: 70,000 heartbeats from a client that does not read: few answers, memory and CPU flat, others served, and the next heartbeat answered
+=== TEST 4: an answer of 126 bytes is refused
+--- config
+    location = /ws {
+        push_subscriber websocket;
+        push_channel a;
+        push_websocket_client_heartbeat ping xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx;
+    }
+--- must_die
+--- error_log
+the message must be 1 to 125 bytes and the answer at most 125
+
+
+
+=== TEST 5: 70,000 heartbeats from a client that does not read: few answers, memory and CPU flat, others served, and the next heartbeat answered
 --- http_config
     server {
         listen 127.0.0.1:$TEST_NGINX_SLOW_PORT sndbuf=4k;
