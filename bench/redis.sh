@@ -65,15 +65,23 @@ redis_start() {
     die "redis-server does not answer on port $REDIS_PORT"
 }
 
+# alive PID: running, not a zombie (a daemonized redis-server is the
+# child of init, which may reap it a second later; a zombie holds no port)
+alive() {
+    local st
+    st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ]
+}
+
 # redis_stop [SIGNAL]: by its pid, then waits until it is gone.
 redis_stop() {
     local pid sig=${1:-TERM} i
     pid=$(redis_pid)
     [ -n "$pid" ] || return 0
     kill "-$sig" "$pid" 2>/dev/null || { rm -f "$OUT/redis/redis.pid"; return 0; }
-    for i in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
+    for i in $(seq 200); do
+        alive "$pid" || break
+        sleep 0.02
     done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$OUT/redis/redis.pid"
