@@ -214,8 +214,8 @@ sanitizer_clean() {
 }
 
 
-# The demo page in headless chromium: t/e2e/run.sh installs playwright-core
-# (npm ci) itself.  With SANITIZE=1 it runs the wrapper run_suites made (the
+# The demo page and Nchan's browser client in headless chromium:
+# t/e2e/run.sh installs playwright-core and nchan (npm ci) itself.  With SANITIZE=1 it runs the wrapper run_suites made (the
 # runtime preloaded) and fails on a report.
 run_e2e() {
     local bin="$NGINX_BIN" reports="$BUILD/sanitizer" rc=0

@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_publish.h"
 #include "ngx_push_subscriber.h"
+#include "ngx_push_stream_template.h"
 #include "ngx_push_shutdown.h"
 #include "ngx_push_stats.h"
 #include "ngx_push_redis_link.h"
@@ -177,6 +178,38 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, stream_ping),
       nullptr },
 
+    { ngx_string("push_stream_template"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_stream_template_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart),
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart_max_messages"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart_max),
+      nullptr },
+
+    { ngx_string("push_longpoll_multipart_max_size"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, longpoll_multipart_size),
+      nullptr },
+
     { ngx_string("push_allow_origin"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
@@ -233,6 +266,16 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_loc_conf_t, ws_origins),
       nullptr },
 
+    /* a client's text message IN answered with OUT, never published:
+     * browsers cannot send WebSocket pings (default none) */
+    { ngx_string("push_websocket_client_heartbeat"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE2,
+      ngx_push_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, ws_heartbeat),
+      nullptr },
+
     { ngx_string("push_channel_split"),
       NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
       | NGX_CONF_TAKE1,
@@ -287,6 +330,14 @@ static ngx_command_t  ngx_push_commands[] = {
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_push_loc_conf_t, sub_token),
+      nullptr },
+
+    { ngx_string("push_last_event_id"),
+      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+      | NGX_CONF_TAKE1,
+      ngx_push_complex_or_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_push_loc_conf_t, last_event_id),
       nullptr },
 
     { ngx_string("push_redis_server"),
@@ -428,6 +479,11 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->message_ttl = NGX_CONF_UNSET;
     conf->channel_id_max_length = NGX_CONF_UNSET_SIZE;
     conf->longpoll_timeout = NGX_CONF_UNSET_MSEC;
+    conf->stream_template = static_cast<ngx_push_stream_tpl_t *>(
+                                NGX_CONF_UNSET_PTR);
+    conf->longpoll_multipart = NGX_CONF_UNSET;
+    conf->longpoll_multipart_max = NGX_CONF_UNSET_UINT;
+    conf->longpoll_multipart_size = NGX_CONF_UNSET_SIZE;
     conf->first_message = NGX_CONF_UNSET;
     conf->sse_retry = NGX_CONF_UNSET_MSEC;
     conf->ping_interval = NGX_CONF_UNSET_MSEC;
@@ -440,6 +496,7 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
     conf->ws_timeout = NGX_CONF_UNSET_MSEC;
     conf->ws_subprotocols = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->ws_origins = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
+    conf->ws_heartbeat = static_cast<ngx_array_t *>(NGX_CONF_UNSET_PTR);
     conf->max_channels_per_sub = NGX_CONF_UNSET_UINT;
     conf->max_subscribers = NGX_CONF_UNSET_UINT;
     conf->max_channels = NGX_CONF_UNSET_UINT;
@@ -448,6 +505,8 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
                            NGX_CONF_UNSET_PTR);
     conf->sub_token = static_cast<ngx_http_complex_value_t *>(
                           NGX_CONF_UNSET_PTR);
+    conf->last_event_id = static_cast<ngx_http_complex_value_t *>(
+                              NGX_CONF_UNSET_PTR);
 
     return conf;
 }
@@ -456,8 +515,9 @@ ngx_push_create_loc_conf(ngx_conf_t *cf)
 static char *
 ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
-    auto  *prev = static_cast<ngx_push_loc_conf_t *>(parent);
-    auto  *conf = static_cast<ngx_push_loc_conf_t *>(child);
+    ngx_str_t  *hb;
+    auto       *prev = static_cast<ngx_push_loc_conf_t *>(parent);
+    auto       *conf = static_cast<ngx_push_loc_conf_t *>(child);
 
     /* publisher and transports say what this very location is: not
      * inherited */
@@ -481,6 +541,14 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               prev->channel_id_max_length, 255);
     ngx_conf_merge_msec_value(conf->longpoll_timeout, prev->longpoll_timeout,
                               30000);
+    ngx_conf_merge_ptr_value(conf->stream_template, prev->stream_template,
+                             nullptr);
+    ngx_conf_merge_value(conf->longpoll_multipart, prev->longpoll_multipart,
+                         0);
+    ngx_conf_merge_uint_value(conf->longpoll_multipart_max,
+                              prev->longpoll_multipart_max, 100);
+    ngx_conf_merge_size_value(conf->longpoll_multipart_size,
+                              prev->longpoll_multipart_size, 1024 * 1024);
     ngx_conf_merge_value(conf->first_message, prev->first_message,
                          NGX_PUSH_FIRST_NEWEST);
 
@@ -515,6 +583,7 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->ws_subprotocols, prev->ws_subprotocols,
                              nullptr);
     ngx_conf_merge_ptr_value(conf->ws_origins, prev->ws_origins, nullptr);
+    ngx_conf_merge_ptr_value(conf->ws_heartbeat, prev->ws_heartbeat, nullptr);
     ngx_conf_merge_str_value(conf->channel_split, prev->channel_split, "");
     ngx_conf_merge_uint_value(conf->max_channels_per_sub,
                               prev->max_channels_per_sub, push::max_channels);
@@ -525,6 +594,8 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                          prev->subscribe_existing_only, 0);
     ngx_conf_merge_ptr_value(conf->sub_secret, prev->sub_secret, nullptr);
     ngx_conf_merge_ptr_value(conf->sub_token, prev->sub_token, nullptr);
+    ngx_conf_merge_ptr_value(conf->last_event_id, prev->last_event_id,
+                             nullptr);
 
     if (conf->sub_secret != nullptr && conf->sub_token == nullptr) {
         conf->sub_token = ngx_push_default_token(cf);
@@ -571,6 +642,22 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 
+    if (conf->longpoll_multipart_max < 1
+        || conf->longpoll_multipart_max > 10000)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_longpoll_multipart_max_messages must be 1 "
+                           "to 10000, not %ui", conf->longpoll_multipart_max);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->longpoll_multipart_size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "push_longpoll_multipart_max_size must be more "
+                           "than 0");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
     if (conf->pending_max == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_subscriber_pending_max must be more than 0");
@@ -581,6 +668,19 @@ ngx_push_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_websocket_timeout must be more than 0");
         return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    if (conf->ws_heartbeat != nullptr) {
+        hb = static_cast<ngx_str_t *>(conf->ws_heartbeat->elts);
+
+        if (hb[0].len == 0 || hb[0].len > 125 || hb[1].len > 125) {
+            /* a heartbeat is small; its answer is framed like a pong */
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "push_websocket_client_heartbeat \"%V\" "
+                               "\"%V\": the message must be 1 to 125 bytes "
+                               "and the answer at most 125", &hb[0], &hb[1]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
     }
 
     if (conf->publisher && conf->transports) {

@@ -34,6 +34,9 @@ static_assert(NGX_PUSH_FIRST_NEWEST != NGX_CONF_UNSET
               "a keyword's value must not read as unset");
 
 
+struct ngx_push_stream_tpl_t;
+
+
 struct ngx_push_main_conf_t {
     ngx_shm_zone_t  *shm_zone;        /* push_zone, or the default one */
     ngx_uint_t       used;            /* a location publishes or serves */
@@ -66,6 +69,8 @@ struct ngx_push_loc_conf_t {
     ngx_msec_t       ws_silence;             /* ms, in force (merged) */
     ngx_array_t     *ws_subprotocols;        /* ngx_str_t, default none */
     ngx_array_t     *ws_origins;             /* ngx_str_t, default all */
+    ngx_array_t     *ws_heartbeat;           /* ngx_str_t: IN and OUT,
+                                              * default none */
     ngx_str_t        channel_split;          /* default none */
     ngx_uint_t       max_channels_per_sub;   /* default 16 */
     ngx_uint_t       max_subscribers;        /* per channel; 0: unlimited */
@@ -73,6 +78,14 @@ struct ngx_push_loc_conf_t {
     ngx_flag_t       subscribe_existing_only;  /* default off */
     ngx_http_complex_value_t  *sub_secret;   /* signed URLs; default off */
     ngx_http_complex_value_t  *sub_token;    /* default $arg_token */
+    ngx_http_complex_value_t  *last_event_id;  /* cursor; default none */
+
+    /* push_stream_template: compiled when the configuration is read;
+     * default none (a stream sends bare payloads) */
+    ngx_push_stream_tpl_t     *stream_template;
+    ngx_flag_t       longpoll_multipart;       /* default off */
+    ngx_uint_t       longpoll_multipart_max;   /* messages, default 100 */
+    size_t           longpoll_multipart_size;  /* bytes, default 1m */
 
     /* the push_* directive that made this location's content handler
      * (push_publisher, push_subscriber, push_stats), and that handler:

@@ -413,3 +413,39 @@ Access-Control-Allow-Headers: If-None-Match, Last-Event-ID, Cache-Control
 Access-Control-Expose-Headers: Etag, Push-Gap, Push-Event
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: an EventSource made with ?last_event_id= that reconnects by itself resumes from its Last-Event-ID, the newer of the two
+A browser keeps the URL it was given (with the cursor of the first
+connect) and adds Last-Event-ID, the last id it saw, on its own
+reconnects: the header must win, or the client gets m2 and m3 twice.
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/ev/(?<ch>\w+)$ {
+        push_subscriber sse;
+        push_channel $ch;
+        push_sse_retry off;
+    }
+    location = /result {
+        push_subscriber longpoll;
+        push_channel result;
+        push_first_message oldest;
+    }
+--- init
+push_in_background(sub {
+    my $epoch;
+    $epoch = push_epoch(push_request('POST', '/pub/both', "m$_")) for 1 .. 4;
+    my $s = push_connect();
+    push_send($s, 'GET', "/ev/both?last_event_id=$epoch%3A1 HTTP/1.0", undef,
+              ["Last-Event-ID: $epoch:3"]);
+    my $got = push_read_until($s, qr/data: m4\n\n/, 3);
+    close $s;
+    push_report('/pub/result', join ' ', $got =~ /^data: (\S+)$/mg);
+});
+--- request
+GET /result
+--- response_body
+m4
+--- no_error_log
+[error]

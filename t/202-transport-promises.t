@@ -63,7 +63,7 @@ all=waited:200 304:- 200:text/event-stream 200:text/plain 200:text/event-stream 
 
 
 
-=== TEST 2: the cursor is ?last_event_id=, else Last-Event-ID, else If-None-Match
+=== TEST 2: the cursor is Last-Event-ID, else ?last_event_id=, else If-None-Match
 --- config
     location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
     location ~ ^/poll/(?<ch>\w+)$ {
@@ -82,17 +82,18 @@ PushTest::push_in_background(sub {
     $e = PushTest::push_epoch(PushTest::push_request('POST', '/pub/c', "m$_"))
         for 1 .. 3;
     my @all = ("Last-Event-ID: $e:1", "If-None-Match: \"$e:0\"");
-    my $arg = PushTest::push_request('GET', "/poll/c?last_event_id=$e:2",
+    my $hdr = PushTest::push_request('GET', "/poll/c?last_event_id=$e:2",
                                      undef, \@all);
-    my $hdr = PushTest::push_request('GET', '/poll/c', undef, \@all);
+    my $arg = PushTest::push_request('GET', "/poll/c?last_event_id=$e:2",
+                                     undef, [$all[1]]);
     my $inm = PushTest::push_request('GET', '/poll/c', undef, [$all[1]]);
     PushTest::push_report('/pub/result',
-                          "$arg->{body} $hdr->{body} $inm->{body}");
+                          "$hdr->{body} $arg->{body} $inm->{body}");
 });
 --- request
 GET /result
 --- response_body
-m3 m2 m1
+m2 m3 m1
 --- no_error_log
 [error]
 

@@ -344,11 +344,10 @@ ngx_push_share_deleted(ngx_push_share_op_t *op,
 
 
 /* A parked subscriber's channel is read: resolve when all are. */
-void
-ngx_push_share_park_done(ngx_push_share_op_t *op)
+static void
+ngx_push_share_park_done(ngx_push_share_park_t *park)
 {
-    ngx_connection_t       *c;
-    ngx_push_share_park_t  *park = op->park;
+    ngx_connection_t  *c;
 
     if (--park->waiting > 0) {
         return;
@@ -357,6 +356,32 @@ ngx_push_share_park_done(ngx_push_share_op_t *op)
     c = park->sub->request->connection;
     park->resume(park->sub, park->have_cursor);
     ngx_http_run_posted_requests(c);
+}
+
+
+/* A read answered or failed: no newcomer joins it now; each of its
+ * waiters is told, taken off first (a resumed request may end, with its
+ * pool), then the read goes. */
+void
+ngx_push_share_read_done(ngx_push_share_read_t *read)
+{
+    ngx_queue_t            *q;
+    ngx_push_share_wait_t  *w;
+    ngx_push_share_t       *share = ngx_push_share_worker;
+
+    if (read->indexed) {
+        ngx_rbtree_delete(&share->reads, &read->sn.node);
+        read->indexed = 0;
+    }
+
+    while (!ngx_queue_empty(&read->waiters)) {
+        q = ngx_queue_head(&read->waiters);
+        ngx_queue_remove(q);
+        w = ngx_queue_data(q, ngx_push_share_wait_t, queue);
+        ngx_push_share_park_done(w->park);
+    }
+
+    ngx_free(read);
 }
 
 
@@ -401,6 +426,12 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
             }
         }
 
+        if (ch != nullptr) {
+            /* as Redis has it now: later cursors are answered here until
+             * the subscription is live (it catches up what comes after) */
+            ch->redis_read_at = ngx_current_msec ? ngx_current_msec : 1;
+        }
+
         if (ch != nullptr && cr.outcome == push::redis_outcome::ok) {
             ngx_push_store_expire_locked(zone, ch);
 
@@ -428,7 +459,7 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
 
     ngx_push_ipc_wake(wake, ngx_push_share_worker->log);
 
-    ngx_push_share_park_done(op);
+    ngx_push_share_read_done(op->read);
 }
 
 
@@ -582,16 +613,85 @@ ngx_push_share_catch_up(const ngx_str_t *id)
 }
 
 
+/* A read of a channel's history after a cursor, sent and indexed as the
+ * one newcomers of the channel join (one indexed before, at a later
+ * cursor, stays in flight for its waiters). */
+static ngx_push_share_read_t *
+ngx_push_share_read(ngx_push_sub_t *sub, const ngx_str_t *id,
+    uint32_t hash, uint64_t after, ngx_uint_t limit)
+{
+    u_char                 *p;
+    size_t                  size;
+    ngx_str_node_t         *node;
+    ngx_push_share_t       *share = ngx_push_share_worker;
+    ngx_push_share_op_t    *op;
+    ngx_push_share_read_t  *read, *old;
+
+    size = sizeof(ngx_push_share_read_t) + id->len
+           + ngx_push_share_keys_size(id);
+
+    read = static_cast<ngx_push_share_read_t *>(ngx_alloc(size, share->log));
+    if (read == nullptr) {
+        return nullptr;
+    }
+
+    *read = ngx_push_share_read_t();
+    ngx_queue_init(&read->waiters);
+
+    op = &read->op;
+    p = reinterpret_cast<u_char *>(read + 1);
+    op->kind = ngx_push_share_kind::fetch;
+    op->read = read;
+    op->owned = 1;
+    op->id.data = p;
+    op->id.len = id->len;
+    p = ngx_cpymem(p, id->data, id->len);
+    (void) ngx_push_share_keys(nullptr, p, id, &op->keys);
+    op->keys_pubsub = ngx_push_share_str(op->keys.pubsub);
+    op->in.channel = op->id;
+    op->in.max_messages = sub->conf->message_buffer;
+    op->in.ttl = sub->conf->message_ttl;
+    op->in.max_channels = sub->conf->max_channels;
+    op->ttl_ms = static_cast<uint64_t>(sub->conf->message_ttl > 0
+                                       ? sub->conf->message_ttl : 1) * 1000;
+    op->after = after;
+    op->limit = limit;
+
+    if (ngx_push_share_send(op) != NGX_OK) {
+        ngx_free(read);
+        return nullptr;
+    }
+
+    node = ngx_str_rbtree_lookup(&share->reads, const_cast<ngx_str_t *>(id),
+                                 hash);
+    if (node != nullptr) {
+        old = reinterpret_cast<ngx_push_share_read_t *>(node);
+        ngx_rbtree_delete(&share->reads, &old->sn.node);
+        old->indexed = 0;
+    }
+
+    read->sn.node.key = hash;
+    read->sn.str = op->id;
+    ngx_rbtree_insert(&share->reads, &read->sn.node);
+    read->indexed = 1;
+
+    return read;
+}
+
+
 ngx_int_t
 ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     ngx_push_share_resume_pt resume)
 {
+    uint32_t                hash;
     uint64_t                after[push::max_channels];
-    ngx_uint_t              i, need[push::max_channels], cursor_ok;
+    ngx_uint_t              i, need[push::max_channels], cursor_ok, limit;
+    ngx_uint_t              fresh;
     ngx_push_share_t       *share = ngx_push_share_worker;
     ngx_push_zone_t        *zone = sub->zone;
     ngx_push_channel_t     *ch;
-    ngx_push_share_op_t    *op;
+    ngx_push_share_wait_t  *w;
+    ngx_push_share_read_t  *read;
     ngx_push_share_park_t  *park;
     ngx_http_request_t     *r = sub->request;
 
@@ -610,12 +710,34 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
             ch = ngx_push_store_find_locked(zone, &sub->channels[i]);
             after[i] = cursor_ok ? sub->cursor.seq[i] : 0;
 
-            need[i] = ch == nullptr || !ch->redis_live
+            /* A copy this server follows (subscribed) but that is not
+             * live (its subscription being made again, a catch-up under
+             * way, Redis slow or stalled) still holds, in order and
+             * without a hole, what it has from redis_from to last_seq:
+             * a cursor in there is served from it now, and what follows
+             * comes with the catch-up, as announcements do.  A cursor
+             * the copy has nothing after waits for Redis (the newest may
+             * be there), and so does any cursor on a copy nobody here
+             * follows: it may be of a life Redis has ended.  A copy read
+             * just now for another cursor (in any worker) counts as live
+             * for NGX_PUSH_SHARE_FRESH. */
+            fresh = ch != nullptr
+                    && (ch->redis_live
+                        || (ch->redis_read_at != 0
+                            && ngx_current_msec - ch->redis_read_at
+                               < NGX_PUSH_SHARE_FRESH));
+
+            need[i] = ch == nullptr
+                      || (!fresh && !ch->redis_sub)
                       || (cursor_ok && (after[i] < ch->redis_from
-                                        || after[i] > ch->last_seq))
+                                        || after[i] > ch->last_seq
+                                        || (!fresh
+                                            && after[i] == ch->last_seq)))
                       || (!cursor_ok
-                          && sub->conf->first_message != NGX_PUSH_FIRST_NEWEST
-                          && ch->redis_from > ch->first_seq);
+                          && (!fresh
+                              || (sub->conf->first_message
+                                  != NGX_PUSH_FIRST_NEWEST
+                                  && ch->redis_from > ch->first_seq)));
         }
     }
 
@@ -629,30 +751,41 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     park->have_cursor = have_cursor;
     park->resume = resume;
 
+    limit = ngx_max(ngx_min(sub->conf->message_buffer,
+                            static_cast<ngx_uint_t>(NGX_PUSH_SHARE_BATCH)),
+                    1);
+
     for (i = 0; i < sub->nchannels; i++) {
         if (!need[i]) {
             continue;
         }
 
-        op = ngx_push_share_op(r, ngx_push_share_kind::fetch,
-                               &sub->channels[i], sub->conf->message_buffer,
-                               sub->conf->message_ttl);
-        if (op == nullptr) {
+        w = static_cast<ngx_push_share_wait_t *>(
+                ngx_palloc(r->pool, sizeof(ngx_push_share_wait_t)));
+        if (w == nullptr) {
             continue;
         }
 
-        op->park = park;
-        op->after = after[i];
-        op->limit = ngx_max(ngx_min(sub->conf->message_buffer,
-                                    static_cast<ngx_uint_t>(
-                                        NGX_PUSH_SHARE_BATCH)), 1);
-        op->in.max_channels = sub->conf->max_channels;
+        hash = ngx_crc32_long(sub->channels[i].data, sub->channels[i].len);
+        read = reinterpret_cast<ngx_push_share_read_t *>(
+                   ngx_str_rbtree_lookup(&share->reads, &sub->channels[i],
+                                         hash));
 
-        park->waiting++;
-
-        if (ngx_push_share_send(op) != NGX_OK) {
-            park->waiting--;
+        if (read == nullptr || read->op.after > after[i]
+            || read->op.limit != limit
+            || read->op.in.max_messages != sub->conf->message_buffer
+            || read->op.in.ttl != sub->conf->message_ttl)
+        {
+            read = ngx_push_share_read(sub, &sub->channels[i], hash,
+                                       after[i], limit);
+            if (read == nullptr) {
+                continue;
+            }
         }
+
+        w->park = park;
+        ngx_queue_insert_tail(&read->waiters, &w->queue);
+        park->waiting++;
     }
 
     if (park->waiting == 0) {

@@ -67,7 +67,115 @@ ngx_push_share_woken(ngx_push_zone_t *zone, ngx_uint_t slot)
 }
 
 
-/* Lease holder: subscriptions follow the channels with subscribers. */
+/* Lease holder: subscriptions follow the channels with subscribers.  It
+ * looks only at the channels that changed (sh->redis_todo) and at those
+ * whose unsubscribe is due (the head of sh->redis_drop): the work is
+ * proportional to the changes, never to the channels in the zone. */
+
+/* Its Redis subscription is not this channel's any more: a deleted
+ * channel whose id has a new life, which holds the subscription. */
+static ngx_uint_t
+ngx_push_share_handed_on_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
+{
+    ngx_str_t  key;
+
+    if (!ch->deleted) {
+        return 0;
+    }
+
+    key.data = ch->id;
+    key.len = ch->id_len;
+
+    if (ngx_push_store_find_locked(zone, &key) == nullptr) {
+        return 0;
+    }
+
+    ch->redis_sub = 0;
+    ch->redis_live = 0;
+    ch->redis_unsub_at = 0;
+
+    return 1;
+}
+
+
+static ngx_str_t *
+ngx_push_share_copy_id(ngx_pool_t *pool, ngx_array_t *a,
+    ngx_push_channel_t *ch)
+{
+    ngx_str_t  *id;
+
+    id = static_cast<ngx_str_t *>(ngx_array_push(a));
+    if (id == nullptr) {
+        return nullptr;
+    }
+
+    id->data = static_cast<u_char *>(ngx_pnalloc(pool, ch->id_len));
+    if (id->data == nullptr) {
+        id->len = 0;
+        return id;
+    }
+
+    id->len = ch->id_len;
+    ngx_memcpy(id->data, ch->id, ch->id_len);
+
+    return id;
+}
+
+
+/* The (un)subscriptions from the from-th on were not made: each channel
+ * is as before, queued again. */
+static void
+ngx_push_share_put_back(ngx_array_t *subs, ngx_array_t *unsubs,
+    ngx_uint_t from)
+{
+    ngx_str_t           *id;
+    ngx_uint_t           i;
+    ngx_push_share_t    *share = ngx_push_share_worker;
+    ngx_push_zone_t     *zone = share->zone;
+    ngx_push_shctx_t    *sh = zone->sh;
+    ngx_push_channel_t  *ch;
+
+    ngx_push_shm_lock  lock(zone->shpool);
+
+    for (i = from; i < subs->nelts + unsubs->nelts; i++) {
+        id = i < subs->nelts ? &static_cast<ngx_str_t *>(subs->elts)[i]
+                             : &static_cast<ngx_str_t *>(unsubs->elts)[
+                                   i - subs->nelts];
+
+        ch = id->len ? ngx_push_store_find_locked(zone, id) : nullptr;
+        if (ch == nullptr) {
+            /* gone, or a deleted life: an announcement of a channel not
+             * held unsubscribes it (ngx_push_share_on_message) */
+            continue;
+        }
+
+        if (i < subs->nelts) {
+            if (ch->redis_sub) {
+                ch->redis_sub = 0;
+                ngx_push_store_redis_note_locked(zone, ch);
+            }
+            continue;
+        }
+
+        if (ch->redis_sub) {
+            continue;
+        }
+
+        /* still subscribed in Redis; due again now, unless a subscriber
+         * came back (then it is queued already and keeps it) */
+        ch->redis_sub = 1;
+
+        if (ch->redis_in == NGX_PUSH_REDIS_IN_NONE) {
+            ch->redis_unsub_at = ngx_time();
+            ngx_queue_insert_head(&sh->redis_drop, &ch->redis_q);
+            ch->redis_in = NGX_PUSH_REDIS_IN_DROP;
+        }
+    }
+
+    sh->redis_scan = 1;
+}
+
+
 void
 ngx_push_share_scan(void)
 {
@@ -75,13 +183,14 @@ ngx_push_share_scan(void)
     size_t               size;
     time_t               now = ngx_time();
     ngx_str_t           *id, key;
-    ngx_uint_t           i, want, pending;
+    ngx_uint_t           i, want;
     ngx_pool_t          *pool;
     ngx_array_t          subs, unsubs;
     ngx_queue_t         *q;
     ngx_push_share_t    *share = ngx_push_share_worker;
     ngx_push_zone_t     *zone = share->zone;
-    ngx_push_channel_t  *ch, *cur;
+    ngx_push_shctx_t    *sh = zone->sh;
+    ngx_push_channel_t  *ch;
 
     if (!share->holder) {
         return;
@@ -102,66 +211,66 @@ ngx_push_share_scan(void)
     {
         ngx_push_shm_lock  lock(zone->shpool);
 
-        zone->sh->redis_scan = 0;
-        pending = 0;
+        sh->redis_scan = 0;
 
-        for (q = ngx_queue_head(&zone->sh->channels);
-             q != ngx_queue_sentinel(&zone->sh->channels);
-             q = ngx_queue_next(q))
-        {
-            ch = ngx_queue_data(q, ngx_push_channel_t, lru);
+        /* the channels that changed: each leaves the queue as it is
+         * looked at, so that a change after this puts it back */
+        while (!ngx_queue_empty(&sh->redis_todo)) {
+            q = ngx_queue_head(&sh->redis_todo);
+            ch = ngx_queue_data(q, ngx_push_channel_t, redis_q);
+            ngx_queue_remove(q);
+            ch->redis_in = NGX_PUSH_REDIS_IN_NONE;
+
             want = ch->subscribers > 0 && !ch->deleted;
-            id = nullptr;
 
             if (want) {
                 ch->redis_unsub_at = 0;
                 if (!ch->redis_sub) {
                     ch->redis_sub = 1;
-                    id = static_cast<ngx_str_t *>(ngx_array_push(&subs));
+                    (void) ngx_push_share_copy_id(pool, &subs, ch);
                 }
 
-            } else if (ch->redis_sub) {
-                if (ch->deleted) {
-                    key.data = ch->id;
-                    key.len = ch->id_len;
-                    cur = ngx_push_store_find_locked(zone, &key);
-                    if (cur != nullptr) {
-                        /* a new life of the id holds the subscription */
-                        ch->redis_sub = 0;
-                        ch->redis_live = 0;
-                        continue;
-                    }
-                }
-
-                if (ch->redis_unsub_at == 0) {
-                    ch->redis_unsub_at = now + NGX_PUSH_SHARE_UNSUB_DELAY;
-                    pending = 1;
-
-                } else if (now < ch->redis_unsub_at) {
-                    pending = 1;
-
-                } else {
-                    ch->redis_sub = 0;
-                    ch->redis_live = 0;
-                    ch->redis_unsub_at = 0;
-                    id = static_cast<ngx_str_t *>(ngx_array_push(&unsubs));
-                }
-            }
-
-            if (id != nullptr) {
-                id->data = static_cast<u_char *>(ngx_pnalloc(pool,
-                                                             ch->id_len));
-                if (id->data == nullptr) {
-                    id->len = 0;
-                    continue;
-                }
-                id->len = ch->id_len;
-                ngx_memcpy(id->data, ch->id, ch->id_len);
+            } else if (ch->redis_sub
+                       && !ngx_push_share_handed_on_locked(zone, ch))
+            {
+                /* dropped when nobody came back for the delay: the queue
+                 * is in the order of redis_unsub_at, as the delay is one */
+                ch->redis_unsub_at = now + NGX_PUSH_SHARE_UNSUB_DELAY;
+                ngx_queue_insert_tail(&sh->redis_drop, &ch->redis_q);
+                ch->redis_in = NGX_PUSH_REDIS_IN_DROP;
             }
         }
 
+        /* the subscriptions whose delay is over */
+        while (!ngx_queue_empty(&sh->redis_drop)) {
+            q = ngx_queue_head(&sh->redis_drop);
+            ch = ngx_queue_data(q, ngx_push_channel_t, redis_q);
+
+            if (now < ch->redis_unsub_at) {
+                break;
+            }
+
+            ngx_queue_remove(q);
+            ch->redis_in = NGX_PUSH_REDIS_IN_NONE;
+
+            if (ch->subscribers > 0 && !ch->deleted) {
+                /* subscribers came back: the subscription stays */
+                ch->redis_unsub_at = 0;
+                continue;
+            }
+
+            if (!ch->redis_sub || ngx_push_share_handed_on_locked(zone, ch)) {
+                continue;
+            }
+
+            ch->redis_sub = 0;
+            ch->redis_live = 0;
+            ch->redis_unsub_at = 0;
+            (void) ngx_push_share_copy_id(pool, &unsubs, ch);
+        }
+
         /* a subscription to drop later: look again on a later tick */
-        zone->sh->redis_scan |= pending;
+        sh->redis_scan |= !ngx_queue_empty(&sh->redis_drop);
     }
 
     for (i = 0; i < subs.nelts + unsubs.nelts; i++) {
@@ -186,16 +295,27 @@ ngx_push_share_scan(void)
                                         push::redis_key::pubsub);
 
         if (i >= subs.nelts) {
-            ngx_push_redis_unsubscribe(share->link, &key);
+            if (ngx_push_redis_unsubscribe(share->link, &key) == NGX_AGAIN) {
+                break;
+            }
             continue;
         }
 
-        (void) ngx_push_redis_subscribe(share->link, &key);
+        if (ngx_push_redis_subscribe(share->link, &key) == NGX_AGAIN) {
+            break;
+        }
 
         if (ngx_push_redis_is_subscribed(share->link, &key)) {
             /* subscribed before (a new life of the id): confirmed */
             ngx_push_share_catch_up(id);
         }
+    }
+
+    if (i < subs.nelts + unsubs.nelts) {
+        /* the subscription connection's queue is full (a crowd came or
+         * left at once): those not done go back to their queues, a later
+         * tick does them as its replies make room */
+        ngx_push_share_put_back(&subs, &unsubs, i);
     }
 
     ngx_destroy_pool(pool);
@@ -287,7 +407,7 @@ ngx_push_share_on_message(void *data, ngx_push_redis_node_t *node,
     }
 
     if (unknown) {
-        ngx_push_redis_unsubscribe(share->link, channel);
+        (void) ngx_push_redis_unsubscribe(share->link, channel);
     }
 }
 
@@ -394,7 +514,17 @@ ngx_push_share_tick(ngx_event_t *ev)
             sh->redis_lease_start = sh->slots[slot].start;
             sh->redis_scan = 1;
 
-            /* the subscriptions of the holder before are gone with it */
+            /* the subscriptions of the holder before are gone with it,
+             * and so are its catch-ups: one it had under way (a holder
+             * killed while catching up) would otherwise keep the channel
+             * busy, and every catch-up the new holder starts would wait
+             * for it, for NGX_PUSH_SHARE_BUSY_MAX or for ever (retries
+             * skip a busy channel).  It may have died half-way through
+             * the queues: once, every channel; those with subscribers are
+             * subscribed again */
+            ngx_queue_init(&sh->redis_todo);
+            ngx_queue_init(&sh->redis_drop);
+
             for (q = ngx_queue_head(&sh->channels);
                  q != ngx_queue_sentinel(&sh->channels);
                  q = ngx_queue_next(q))
@@ -403,6 +533,13 @@ ngx_push_share_tick(ngx_event_t *ev)
                 ch->redis_sub = 0;
                 ch->redis_live = 0;
                 ch->redis_unsub_at = 0;
+                ch->redis_busy = 0;
+                ch->redis_in = NGX_PUSH_REDIS_IN_NONE;
+
+                if (ch->subscribers > 0 && !ch->deleted) {
+                    ngx_queue_insert_tail(&sh->redis_todo, &ch->redis_q);
+                    ch->redis_in = NGX_PUSH_REDIS_IN_TODO;
+                }
             }
         }
 

@@ -35,6 +35,8 @@ struct ngx_push_redis_sub_t {
     ngx_str_node_t   sn;          /* key: crc32 of the channel */
     ngx_uint_t       confirmed;   /* Redis said subscribed, on this very
                                    * connection */
+    ngx_queue_t      unsent;      /* in node->unsent while in_unsent */
+    ngx_uint_t       in_unsent;
     u_char           name[1];
 };
 
@@ -48,6 +50,10 @@ struct ngx_push_redis_node_t {
     ngx_rbtree_node_t       sentinel;
     ngx_uint_t              nchannels;
     ngx_uint_t              awaiting;    /* replies of a resubscription */
+    ngx_queue_t             unsent;      /* ngx_push_redis_sub_t of the
+                                          * resubscription not sent yet:
+                                          * sent as replies make room in
+                                          * the connection's queue */
     ngx_uint_t              sub_failed;  /* the subscription connection
                                           * failed since it was last up */
     ngx_uint_t              probing;     /* a probe publish is out */
@@ -278,13 +284,19 @@ ngx_push_redis_confirmed(ngx_push_redis_node_t *node,
 }
 
 
+static void ngx_push_redis_pump(ngx_push_redis_node_t *node);
+
+
 static void
 ngx_push_redis_subscribed(void *data, const push::resp_node *reply,
     const char *error)
 {
+    auto  *node = static_cast<ngx_push_redis_node_t *>(data);
+
     if (reply != nullptr) {
-        ngx_push_redis_confirmed(static_cast<ngx_push_redis_node_t *>(data),
-                                 reply);
+        ngx_push_redis_confirmed(node, reply);
+        /* room for the rest of a resubscription */
+        ngx_push_redis_pump(node);
     }
 }
 
@@ -325,8 +337,9 @@ ngx_push_redis_round_reply(void *data, const push::resp_node *reply,
 
     ngx_push_redis_confirmed(node, reply);
 
-    if (node->awaiting && --node->awaiting == 0) {
-        ngx_push_redis_resubscribed(node);
+    if (node->awaiting) {
+        node->awaiting--;
+        ngx_push_redis_pump(node);
     }
 }
 
@@ -344,7 +357,9 @@ ngx_push_redis_send_subscribe(ngx_push_redis_node_t *node,
 }
 
 
-/* A new subscription connection: every channel again, in one pipeline. */
+/* A new subscription connection: every channel again, pipelined, as
+ * many at a time as its queue holds (NGX_PUSH_REDIS_PENDING_MAX): each
+ * reply makes room for the next (ngx_push_redis_pump). */
 static void
 ngx_push_redis_resubscribe(ngx_push_redis_node_t *node)
 {
@@ -352,6 +367,7 @@ ngx_push_redis_resubscribe(ngx_push_redis_node_t *node)
     ngx_push_redis_sub_t  *s;
 
     node->awaiting = 0;
+    ngx_queue_init(&node->unsent);
 
     if (node->channels.root != node->channels.sentinel) {
         for (n = ngx_rbtree_min(node->channels.root, node->channels.sentinel);
@@ -360,14 +376,41 @@ ngx_push_redis_resubscribe(ngx_push_redis_node_t *node)
         {
             s = reinterpret_cast<ngx_push_redis_sub_t *>(n);
             s->confirmed = 0;
-
-            if (ngx_push_redis_send_subscribe(node, &s->sn.str, "SUBSCRIBE",
-                                              ngx_push_redis_round_reply)
-                != 0)
-            {
-                node->awaiting++;
-            }
+            ngx_queue_insert_tail(&node->unsent, &s->unsent);
+            s->in_unsent = 1;
         }
+    }
+
+    ngx_push_redis_pump(node);
+}
+
+
+/* Sends what the resubscription has left while the queue takes it; when
+ * all are sent and answered, the owner is told. */
+static void
+ngx_push_redis_pump(ngx_push_redis_node_t *node)
+{
+    ngx_queue_t           *q;
+    ngx_push_redis_sub_t  *s;
+
+    if (!node->sub->ready) {
+        return;
+    }
+
+    while (!ngx_queue_empty(&node->unsent)) {
+        q = ngx_queue_head(&node->unsent);
+        s = ngx_queue_data(q, ngx_push_redis_sub_t, unsent);
+
+        if (ngx_push_redis_send_subscribe(node, &s->sn.str, "SUBSCRIBE",
+                                          ngx_push_redis_round_reply)
+            == 0)
+        {
+            return;
+        }
+
+        ngx_queue_remove(q);
+        s->in_unsent = 0;
+        node->awaiting++;
     }
 
     if (node->awaiting == 0) {
@@ -399,12 +442,19 @@ ngx_push_redis_node_subscribe(ngx_push_redis_node_t *node,
     s->sn.str.len = channel->len;
     s->sn.node.key = ngx_crc32_short(s->name, channel->len);
 
-    ngx_rbtree_insert(&node->channels, &s->sn.node);
-    node->nchannels++;
+    if (ngx_push_redis_send_subscribe(node, channel, "SUBSCRIBE",
+                                      ngx_push_redis_subscribed)
+        == 0 && node->sub->ready)
+    {
+        /* the connection's queue is full: the caller asks again later
+         * (kept, it would not be sent before a reconnect) */
+        ngx_free(s);
+        return NGX_AGAIN;
+    }
 
     /* not ready: the next ready subscribes it with the rest */
-    (void) ngx_push_redis_send_subscribe(node, channel, "SUBSCRIBE",
-                                         ngx_push_redis_subscribed);
+    ngx_rbtree_insert(&node->channels, &s->sn.node);
+    node->nchannels++;
 
     return NGX_OK;
 }
@@ -450,7 +500,7 @@ ngx_push_redis_is_subscribed(ngx_push_redis_link_t *link,
 }
 
 
-void
+ngx_int_t
 ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
     const ngx_str_t *channel)
 {
@@ -459,20 +509,34 @@ ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
 
     node = ngx_push_redis_route_key(link, ngx_push_sv(*channel));
     if (node == nullptr) {
-        return;
+        return NGX_OK;
     }
 
     s = ngx_push_redis_find(node, channel);
     if (s == nullptr) {
-        return;
+        return NGX_OK;
     }
 
-    (void) ngx_push_redis_send_subscribe(node, channel, "UNSUBSCRIBE",
-                                         ngx_push_redis_ignore);
+    if (s->in_unsent) {
+        /* not subscribed on this connection yet: never will be */
+        ngx_queue_remove(&s->unsent);
+        s->in_unsent = 0;
+
+    } else if (ngx_push_redis_send_subscribe(node, channel, "UNSUBSCRIBE",
+                                             ngx_push_redis_ignore)
+               == 0 && node->sub->ready)
+    {
+        /* the connection's queue is full: still subscribed */
+        return NGX_AGAIN;
+    }
+
+    /* not ready: the next ready does not subscribe it again */
 
     ngx_rbtree_delete(&node->channels, &s->sn.node);
     node->nchannels--;
     ngx_free(s);
+
+    return NGX_OK;
 }
 
 
@@ -642,6 +706,7 @@ ngx_push_redis_node_init(ngx_cycle_t *cycle, ngx_push_redis_link_t *link,
     node->link = link;
     ngx_rbtree_init(&node->channels, &node->sentinel,
                     ngx_str_rbtree_insert_value);
+    ngx_queue_init(&node->unsent);
 
     node->cmd = ngx_push_redis_conn_create(cycle, link->conf, "command", 0,
                                            &ngx_push_redis_link_ops, node,

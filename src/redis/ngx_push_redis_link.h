@@ -57,10 +57,12 @@ uint64_t ngx_push_redis_command(ngx_push_redis_node_t *node,
 void ngx_push_redis_cancel(ngx_push_redis_node_t *node, uint64_t id);
 
 /* Subscriptions on the node that holds the channel's slot; kept across
- * reconnects (every one is taken again on the new connection). */
+ * reconnects (every one is taken again on the new connection).  NGX_AGAIN:
+ * the subscription connection is up but its queue is full, nothing was
+ * done (neither subscribed nor unsubscribed): ask again later. */
 ngx_int_t ngx_push_redis_subscribe(ngx_push_redis_link_t *link,
     const ngx_str_t *channel);
-void ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
+ngx_int_t ngx_push_redis_unsubscribe(ngx_push_redis_link_t *link,
     const ngx_str_t *channel);
 /* Whether Redis confirmed the channel's subscription on the connection
  * there is now. */

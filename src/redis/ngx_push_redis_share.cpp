@@ -19,9 +19,14 @@
  *   (sh->redis_lease_*: slot, pid and start time, taken over on a tick by
  *   any worker when that slot is no longer that process).  It subscribes
  *   a channel's announcements when the channel has subscribers anywhere on
- *   the server (a worker whose subscriber joins a channel not subscribed
- *   yet sets sh->redis_scan and wakes it), and unsubscribes
- *   NGX_PUSH_SHARE_UNSUB_DELAY seconds after the last left.
+ *   the server, and unsubscribes NGX_PUSH_SHARE_UNSUB_DELAY seconds after
+ *   the last left.  It looks only at channels that changed: one whose
+ *   server-wide subscribers go 0 -> 1 or 1 -> 0, or that is deleted, is
+ *   queued in sh->redis_todo (by whichever worker changed it, which wakes
+ *   the holder for a 0 -> 1); those waiting out the delay sit in
+ *   sh->redis_drop, oldest first.  A new holder walks every channel once.
+ *   What the subscription connection cannot queue now goes back to the
+ *   queues for a later tick.
  *
  * Announcements (lease holder): m with seq == last + 1 is stored and the
  *   workers woken as for a local publish; a seq already held (this
@@ -33,10 +38,16 @@
  *   not live until its subscription is confirmed again and caught up.
  *
  * Parking: a subscriber whose cursor the copy cannot answer (a channel
- *   not live, or a cursor below ch->redis_from or past last_seq) waits
- *   while the history after its cursor is read into the zone, then is
- *   resolved as on one server.  With Redis unreachable it is resolved
- *   against the copy at once.
+ *   this server does not follow, a cursor below ch->redis_from or past
+ *   last_seq, or at last_seq of a copy that is not live) waits while the
+ *   history after its cursor is read into the zone, then is resolved as
+ *   on one server.  A cursor with messages after it in a followed copy
+ *   is served from the copy at once, live or not: a slow Redis never
+ *   holds up what is local.  Readers of one channel in one worker share
+ *   a read in flight that covers their cursors (share->reads), so a crowd
+ *   arriving with one cursor makes one read, and a copy read just now
+ *   answers as a live one for NGX_PUSH_SHARE_FRESH.  With Redis
+ *   unreachable it is resolved against the copy at once.
  *
  * A catch-up that could not be sent or was not answered is tried again by
  *   the lease holder when its command connection is ready, and on ticks.
@@ -50,7 +61,7 @@
  * Objects: the share is per worker (cycle pool); an op is one command and
  * its continuation: in the request's pool for a request (the request is
  * counted once more until the op answers it), ngx_alloc'ed for a
- * catch-up.  Every op's handler is called once: by the reply, or by the
+ * catch-up and, inside its read, for a fetch.  Every op's handler is called once: by the reply, or by the
  * link failing it; none is cancelled. */
 #include "ngx_push_redis_share_int.h"
 #include "ngx_push_http.h"
@@ -376,7 +387,8 @@ ngx_push_share_op_end(ngx_push_share_op_t *op)
     ngx_push_channel_t  *ch;
 
     if (op->kind == ngx_push_share_kind::fetch) {
-        ngx_push_share_park_done(op);
+        /* its subscribers are resolved against the copy as it is */
+        ngx_push_share_read_done(op->read);
         return;
     }
 
@@ -572,6 +584,9 @@ ngx_push_share_init(ngx_cycle_t *cycle, const ngx_push_redis_conf_t *conf,
     share->tick.data = share;
     share->tick.log = cycle->log;
     share->tick.cancelable = 1;
+
+    ngx_rbtree_init(&share->reads, &share->reads_sentinel,
+                    ngx_str_rbtree_insert_value);
 
     share->scan.handler = ngx_push_share_scan_handler;
     share->scan.data = share;

@@ -14,6 +14,9 @@
 #define NGX_PUSH_SHARE_BUSY_MAX     5        /* s a catch-up holds a channel */
 #define NGX_PUSH_SHARE_BATCH        1000     /* history entries per read */
 #define NGX_PUSH_SHARE_INLINE_MAX   65536    /* announced with the message */
+#define NGX_PUSH_SHARE_FRESH        1000     /* ms a read for a cursor
+                                              * answers later cursors, while
+                                              * the copy is not live yet */
 
 
 /* Owner: the worker (init / exit), cycle pool. */
@@ -33,6 +36,9 @@ struct ngx_push_share_t {
     ngx_uint_t                    retry;     /* a catch-up failed: the
                                               * channels not live are
                                               * caught up again */
+    ngx_rbtree_t                  reads;     /* ngx_push_share_read_t in
+                                              * flight, by channel id */
+    ngx_rbtree_node_t             reads_sentinel;
 };
 
 
@@ -53,11 +59,14 @@ struct ngx_push_share_park_t {
 };
 
 
+struct ngx_push_share_read_t;
+
+
 struct ngx_push_share_op_t {
     ngx_push_share_kind           kind;
     ngx_http_request_t           *r;
     ngx_push_share_done_pt        done;
-    ngx_push_share_park_t        *park;
+    ngx_push_share_read_t        *read;      /* fetch: the read it is */
     ngx_str_t                     id;
     push::redis_channel_keys      keys;
     ngx_str_t                     keys_pubsub;
@@ -72,6 +81,27 @@ struct ngx_push_share_op_t {
     ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
     ngx_uint_t                    replace;   /* publish over an orphan */
+};
+
+
+/* A history read for parked subscribers of one channel (a fetch), in
+ * this worker: a subscriber whose cursor an indexed read in flight covers
+ * (its cursor at or after the read's, the same buffer and ttl) waits for
+ * it instead of making its own, so N subscribers arriving together make
+ * one read.  Owner: ngx_alloc'ed with its op, id and keys; freed when it
+ * is answered or fails, after its waiters are resumed. */
+struct ngx_push_share_read_t {
+    ngx_str_node_t                sn;        /* key: op.id */
+    ngx_queue_t                   waiters;   /* ngx_push_share_wait_t */
+    ngx_uint_t                    indexed;   /* in share->reads */
+    ngx_push_share_op_t           op;
+};
+
+
+/* A parked subscriber waiting for a read; in the subscriber's pool. */
+struct ngx_push_share_wait_t {
+    ngx_queue_t                   queue;
+    ngx_push_share_park_t        *park;
 };
 
 
@@ -128,7 +158,7 @@ void ngx_push_share_infoed(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr);
 void ngx_push_share_deleted(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr);
-void ngx_push_share_park_done(ngx_push_share_op_t *op);
+void ngx_push_share_read_done(ngx_push_share_read_t *read);
 void ngx_push_share_fetched(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr);
 void ngx_push_share_caught(ngx_push_share_op_t *op,

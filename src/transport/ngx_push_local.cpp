@@ -50,6 +50,12 @@ ngx_push_lmsg_copy(const ngx_push_msg_t *m, ngx_log_t *log)
     msg->sse.len = 0;
     msg->sse_id_len = 0;
     msg->ws_text = -1;
+    msg->utf8 = -1;
+    ngx_str_null(&msg->ws_meta);
+    msg->ws_meta_id_end = 0;
+    ngx_str_null(&msg->ws_json);
+    msg->ws_json_rest = 0;
+    msg->frames = nullptr;
     msg->cached = 0;
 
     return msg;
@@ -65,6 +71,17 @@ ngx_push_lmsg_release(ngx_push_lmsg_t *msg)
         }
         if (msg->sse.data != nullptr) {
             ngx_free(msg->sse.data);
+        }
+        if (msg->ws_meta.data != nullptr) {
+            ngx_free(msg->ws_meta.data);
+        }
+        if (msg->ws_json.data != nullptr) {
+            ngx_free(msg->ws_json.data);
+        }
+        while (msg->frames != nullptr) {
+            ngx_push_frame_t  *f = msg->frames;
+            msg->frames = f->next;
+            ngx_free(f);
         }
         ngx_free(msg);
     }

@@ -6,6 +6,20 @@
 #include "ngx_push_zone.h"
 
 
+/* A frame made from a message for one layout (a stream template and its
+ * separator), kept with the message: made once per worker, freed with
+ * it.  id_at and id_len: where its "~id~" is, for a subscriber of several
+ * channels to put its own cursor there. */
+struct ngx_push_frame_t {
+    ngx_push_frame_t  *next;
+    const void        *key;        /* the template */
+    const u_char      *sep;        /* the separator's bytes */
+    size_t             id_at;
+    size_t             id_len;
+    ngx_str_t          bytes;
+};
+
+
 /* A message copied out of the zone once per worker and shared, read-only,
  * by every local subscriber that sends it; freed with its last reference. */
 struct ngx_push_lmsg_t {
@@ -20,6 +34,12 @@ struct ngx_push_lmsg_t {
     ngx_str_t         sse;         /* its SSE event, built on first use */
     size_t            sse_id_len;  /* of the "id: ...\n" line in sse */
     int               ws_text;     /* as a WebSocket text frame: -1 unknown */
+    int               utf8;        /* data is UTF-8: -1 unknown */
+    ngx_str_t         ws_meta;     /* its ws+meta.nchan head, first use */
+    size_t            ws_meta_id_end;  /* where the id ends in ws_meta */
+    ngx_str_t         ws_json;     /* its push.v1.json object, first use */
+    size_t            ws_json_rest;    /* where ,"channel": starts */
+    ngx_push_frame_t *frames;      /* stream template frames, on first use */
     ngx_rbtree_node_t cache;       /* in the replay cache, when cached:
                                     * key, the zone message's address */
     unsigned          cached:1;

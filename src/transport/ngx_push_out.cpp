@@ -150,6 +150,10 @@ ngx_push_out_reap(ngx_push_sub_t *sub)
             sub->pong = nullptr;
         }
 
+        if (out == sub->beat) {
+            sub->beat = nullptr;
+        }
+
         if (out->msg) {
             sub->sent.seq[out->index] = out->msg->seq;
             ngx_push_lmsg_release(out->msg);

@@ -15,7 +15,8 @@ struct ngx_push_out_t {
     ngx_uint_t        index;      /* msg's channel in the subscription */
     ngx_chain_t       cl[3];
     ngx_buf_t         buf[3];
-    u_char            own[push::cursor_max_len + 8];  /* per-subscriber text */
+    /* per-subscriber text: a frame header, an id, a notice's words */
+    u_char            own[push::cursor_max_len + 128];
 };
 
 

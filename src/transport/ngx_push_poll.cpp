@@ -3,6 +3,7 @@
 #include "ngx_push_http.h"
 #include "ngx_push_out.h"
 #include "ngx_push_shutdown.h"
+#include "ngx_push_multipart.h"
 
 
 /* Answers with msg (200) or, when msg is null, 304 Not Modified; either
@@ -173,7 +174,17 @@ ngx_push_longpoll_timeout(ngx_event_t *ev)
 static ngx_int_t
 ngx_push_longpoll_start(ngx_push_sub_t *sub)
 {
+    ngx_int_t            rc;
     ngx_http_request_t  *r = sub->request;
+
+    if (sub->pending != nullptr && sub->conf->longpoll_multipart) {
+        /* behind: everything waiting, in one answer (one message alone
+         * is answered as below) */
+        rc = ngx_push_multipart_reply(sub);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
 
     if (sub->pending != nullptr) {
         /* found at once: the wake-up rounds count the others */

@@ -196,20 +196,53 @@ ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
 }
 
 
-/* The client's cursor: If-None-Match (what a poll's Etag gives back) or
- * ?last_event_id=.  Returns 0 when there is none, 1 when parsed. */
+/* The client's cursor: push_last_event_id when it is set and not empty
+ * (an X-Accel-Redirect replaces the query, so the configuration may keep
+ * the cursor in a variable of its own), else Last-Event-ID, else
+ * ?last_event_id=, else If-None-Match (what a poll's Etag gives back).
+ * Last-Event-ID comes before the query: an EventSource keeps the URL it
+ * was made with and sends the newest id in the header when it reconnects
+ * by itself, so the query is the older of the two.
+ * Returns 0 when there is none, 1 when parsed. */
 static ngx_int_t
 ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
     const char **reason)
 {
     ngx_str_t      arg, *text = nullptr;
     u_char        *dst, *src;
+    ngx_int_t      have = 0;
     push::status   rc;
 
-    if (ngx_http_arg(r, reinterpret_cast<u_char *>(
-                            const_cast<char *>("last_event_id")),
-                     13, &arg) == NGX_OK)
+    if (sub->conf->last_event_id != nullptr) {
+        if (ngx_http_complex_value(r, sub->conf->last_event_id, &arg)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        have = arg.len > 0;
+    }
+
+    if (!have) {
+        /* what EventSource sends when it reconnects; empty: as if absent */
+        text = ngx_push_find_header(r, "Last-Event-ID", 13);
+        if (text != nullptr && text->len == 0) {
+            text = nullptr;
+        }
+    }
+
+    if (!have && text == nullptr
+        && ngx_http_arg(r, reinterpret_cast<u_char *>(
+                               const_cast<char *>("last_event_id")),
+                        13, &arg) == NGX_OK)
     {
+        have = 1;
+    }
+
+    if (text != nullptr) {
+        /* the header, as it came */
+
+    } else if (have) {
         /* ids hold ':' and ',' which clients may percent-encode */
         dst = static_cast<u_char *>(ngx_pnalloc(r->pool, arg.len));
         if (dst == nullptr) {
@@ -221,9 +254,6 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
         ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
         arg.len = dst - arg.data;
         text = &arg;
-
-    } else if ((text = ngx_push_find_header(r, "Last-Event-ID", 13))) {
-        /* what EventSource sends when it reconnects */
 
     } else if (r->headers_in.if_none_match) {
         text = &r->headers_in.if_none_match->value;

@@ -77,6 +77,7 @@ struct ngx_push_sub_t {
     ngx_queue_t                  watch;      /* the worker's waiting ones,
                                               * ended on its shutdown */
     ngx_push_out_t              *pong;       /* a WebSocket pong in out */
+    ngx_push_out_t              *beat;       /* a heartbeat answer in out */
     size_t                       unsent;     /* bytes in out */
     ngx_msec_t                   sent_at;    /* last write, for pings */
     void                        *ws;         /* WebSocket state */

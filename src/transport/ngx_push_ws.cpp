@@ -6,6 +6,7 @@
 #include "push_handshake.h"
 #include "push_utf8.h"
 #include "push_websocket.h"
+#include "push_ws_envelope.h"
 
 
 /* How long a close we started waits for the client's close frame. */
@@ -19,6 +20,10 @@ struct ngx_push_ws_t {
     size_t           msg_cap;
     ngx_msec_t       heard_at;     /* the client's last bytes */
     ngx_str_t        protocol;     /* the subprotocol agreed on */
+    push::ws_envelope  envelope;   /* what it makes of each message */
+    size_t           beat_seen;    /* bytes of the message so far that
+                                    * match the client heartbeat */
+    unsigned         beat_miss:1;  /* the message is not the heartbeat */
     unsigned         closing:1;    /* our close frame is out */
     unsigned         leftover:1;   /* bytes came with the handshake */
 };
@@ -109,39 +114,51 @@ ngx_push_ws_check(ngx_push_sub_t *sub, const char **reason)
 }
 
 
-/* The first subprotocol the client offers that we accept. */
+static ngx_str_t  ngx_push_ws_nchan_meta = ngx_string("ws+meta.nchan");
+static ngx_str_t  ngx_push_ws_json_v1 = ngx_string("push.v1.json");
+
+
+/* The first subprotocol the client offers that we accept: one of the
+ * envelopes, or a name of push_websocket_subprotocols (bare frames).  An
+ * offer of none we know gets no Sec-WebSocket-Protocol back (RFC 6455
+ * 4.2.2: the server "MUST NOT" send one it does not agree to); the
+ * client then decides whether to go on without one. */
 static void
 ngx_push_ws_pick_protocol(ngx_push_sub_t *sub, ngx_push_ws_t *ws)
 {
-    u_char      *p, *end, *start;
-    ngx_str_t   *offer, *ours;
-    ngx_uint_t   i;
+    ngx_str_t          *offer, *ours;
+    ngx_uint_t          i, n;
+    std::string_view    rest, token;
+    push::ws_envelope   env;
 
     offer = ngx_push_find_header(sub->request, "Sec-WebSocket-Protocol", 22);
 
-    if (offer == nullptr || sub->conf->ws_subprotocols == nullptr) {
+    if (offer == nullptr) {
         return;
     }
 
-    ours = static_cast<ngx_str_t *>(sub->conf->ws_subprotocols->elts);
-    p = offer->data;
-    end = offer->data + offer->len;
+    ours = nullptr;
+    n = 0;
 
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == '\t')) {
-            p++;
+    if (sub->conf->ws_subprotocols != nullptr) {
+        ours = static_cast<ngx_str_t *>(sub->conf->ws_subprotocols->elts);
+        n = sub->conf->ws_subprotocols->nelts;
+    }
+
+    rest = ngx_push_sv(*offer);
+
+    while (push::ws_offer_next(rest, token)) {
+        env = push::ws_envelope_of(token);
+
+        if (env != push::ws_envelope::none) {
+            ws->envelope = env;
+            ws->protocol = env == push::ws_envelope::nchan_meta
+                           ? ngx_push_ws_nchan_meta : ngx_push_ws_json_v1;
+            return;
         }
 
-        start = p;
-
-        while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
-            p++;
-        }
-
-        for (i = 0; i < sub->conf->ws_subprotocols->nelts; i++) {
-            if (ours[i].len == static_cast<size_t>(p - start)
-                && ngx_strncmp(ours[i].data, start, p - start) == 0)
-            {
+        for (i = 0; i < n; i++) {
+            if (ngx_push_sv(ours[i]) == token) {
                 ws->protocol = ours[i];
                 return;
             }
@@ -220,6 +237,83 @@ ngx_push_ws_pong(ngx_push_sub_t *sub, const u_char *payload, size_t len)
     sub->pong = out;
 
     return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+/* The answer to a client heartbeat (push_websocket_client_heartbeat): a
+ * text frame, not a channel message.  As with pongs, a client that sends
+ * heartbeats without reading holds one answer here, not one per
+ * heartbeat: an answer still waiting whole answers the newer ones too.
+ * NGX_DECLINED: over push_subscriber_pending_max. */
+static ngx_int_t
+ngx_push_ws_beat(ngx_push_sub_t *sub)
+{
+    size_t           n;
+    ngx_str_t       *hb;
+    ngx_push_out_t  *out = sub->beat;
+
+    if (out != nullptr && out->buf[0].pos == out->buf[0].start) {
+        return NGX_OK;
+    }
+
+    out = ngx_push_out_get(sub);
+    if (out == nullptr) {
+        return NGX_ERROR;
+    }
+
+    /* both are at most 125 bytes (checked with the configuration) */
+    hb = static_cast<ngx_str_t *>(sub->conf->ws_heartbeat->elts);
+    n = push::ws_header(out->own, push::ws_opcode::text, true, hb[1].len);
+    ngx_memcpy(out->own + n, hb[1].data, hb[1].len);
+    ngx_push_out_add(out, out->own, n + hb[1].len);
+
+    /* before the send: an answer that leaves at once is reaped in it */
+    sub->beat = out;
+
+    return ngx_push_out_send(sub, out, nullptr);
+}
+
+
+/* Follows a client message slice by slice: does it stay the heartbeat? */
+static void
+ngx_push_ws_beat_feed(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
+    std::string_view slice)
+{
+    ngx_str_t  *hb;
+
+    if (sub->conf->ws_heartbeat == nullptr || ws->beat_miss) {
+        return;
+    }
+
+    hb = static_cast<ngx_str_t *>(sub->conf->ws_heartbeat->elts);
+
+    if (ws->beat_seen + slice.size() > hb[0].len
+        || ngx_memcmp(hb[0].data + ws->beat_seen, slice.data(),
+                      slice.size()) != 0)
+    {
+        ws->beat_miss = 1;
+        return;
+    }
+
+    ws->beat_seen += slice.size();
+}
+
+
+/* At a message's end: was it the heartbeat?  Starts the next one afresh. */
+static ngx_uint_t
+ngx_push_ws_beat_done(ngx_push_sub_t *sub, ngx_push_ws_t *ws)
+{
+    ngx_uint_t  beat;
+
+    beat = sub->conf->ws_heartbeat != nullptr && !ws->beat_miss
+           && ws->beat_seen
+              == static_cast<ngx_str_t *>(sub->conf->ws_heartbeat->elts)
+                     [0].len;
+
+    ws->beat_seen = 0;
+    ws->beat_miss = 0;
+
+    return beat;
 }
 
 
@@ -402,6 +496,8 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
             return NGX_OK;
 
         case push::ws_event::data:
+            ngx_push_ws_beat_feed(sub, ws, res.payload);
+
             if (sub->conf->ws_publish && !ws->closing
                 && ngx_push_ws_append(ws, res.payload, log) != NGX_OK)
             {
@@ -411,6 +507,22 @@ ngx_push_ws_feed(ngx_push_sub_t *sub, u_char *buf, size_t n)
             break;
 
         case push::ws_event::message:
+            if (ngx_push_ws_beat_done(sub, ws)) {
+                /* answered, never published */
+                ws->msg_len = 0;
+
+                if (ws->closing) {
+                    break;
+                }
+
+                rc = ngx_push_ws_beat(sub);
+                if (rc != NGX_OK) {
+                    ngx_push_ws_close(sub, ngx_push_out_why(rc));
+                    return NGX_DONE;
+                }
+                break;
+            }
+
             if (sub->conf->ws_publish && !ws->closing) {
                 code = ngx_push_ws_publish(sub, res.text);
 
@@ -545,57 +657,174 @@ ngx_push_ws_read_event(ngx_event_t *rev)
 }
 
 
-static ngx_int_t
-ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
+/* Whether msg's data is UTF-8: looked at once per worker and message. */
+static ngx_uint_t
+ngx_push_ws_utf8(ngx_push_lmsg_t *msg)
 {
-    u_char          *p;
-    size_t           n;
-    ngx_int_t        rc;
-    ngx_push_out_t  *out;
-    push::ws_opcode  op;
-
-    if (msg->seq > sub->cursor.seq[index] + 1) {
-        sub->gap = 1;
-        sub->missed += msg->seq - sub->cursor.seq[index] - 1;
+    if (msg->utf8 < 0) {
+        msg->utf8 = push::utf8_valid(msg->data.data, msg->data.len);
     }
 
-    if (sub->gap) {
-        /* a plain text frame: a message with these bytes looks the same
-         * (documented in the README until envelopes come) */
-        out = ngx_push_out_get(sub);
-        if (out == nullptr) {
-            return NGX_ERROR;
-        }
+    return msg->utf8;
+}
 
+
+/* A frame header written just before own + ws_header_max, where the
+ * payload begins; returns where the frame begins. */
+static u_char *
+ngx_push_ws_header_before(ngx_push_out_t *out, push::ws_opcode op,
+    size_t len)
+{
+    u_char  head[push::ws_header_max];
+    size_t  n;
+
+    n = push::ws_header(head, op, true, len);
+    ngx_memcpy(out->own + push::ws_header_max - n, head, n);
+
+    return out->own + push::ws_header_max - n;
+}
+
+
+/* The subscriber's cursor as text: "EPOCH:SEQ" on one channel. */
+static size_t
+ngx_push_ws_cursor(ngx_push_sub_t *sub, u_char *buf)
+{
+    return push::format_cursor(sub->cursor, reinterpret_cast<char *>(buf),
+                               push::cursor_max_len);
+}
+
+
+/* msg's ws+meta.nchan head, made once per worker and shared by every
+ * subscriber of its channel: "id: EPOCH:SEQ" then the content-type line
+ * and the blank line. */
+static ngx_int_t
+ngx_push_ws_meta_head(ngx_push_sub_t *sub, ngx_push_lmsg_t *msg)
+{
+    char     id[push::cursor_max_len];
+    size_t   id_len, len;
+    u_char  *p;
+
+    if (msg->ws_meta.data != nullptr) {
+        return NGX_OK;
+    }
+
+    id_len = push::format_id(sub->cursor.epoch, msg->seq, id, sizeof(id));
+    len = push::ws_meta_head_size({id, id_len}, ngx_push_sv(msg->ctype));
+
+    p = static_cast<u_char *>(ngx_alloc(len, ngx_cycle->log));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+
+    msg->ws_meta.len = push::ws_meta_head_write(reinterpret_cast<char *>(p),
+                                                {id, id_len},
+                                                ngx_push_sv(msg->ctype));
+    msg->ws_meta.data = p;
+    msg->ws_meta_id_end = sizeof("id: ") - 1 + id_len;
+
+    return NGX_OK;
+}
+
+
+/* msg's push.v1.json object, made once per worker and shared likewise. */
+static ngx_int_t
+ngx_push_ws_json_body(ngx_push_sub_t *sub, ngx_uint_t index,
+    ngx_push_lmsg_t *msg)
+{
+    char                   id[push::cursor_max_len];
+    size_t                 len;
+    u_char                *p;
+    push::ws_json_layout   layout;
+    push::ws_json_message  m;
+
+    if (msg->ws_json.data != nullptr) {
+        return NGX_OK;
+    }
+
+    m.id = std::string_view(id, push::format_id(sub->cursor.epoch, msg->seq,
+                                                id, sizeof(id)));
+    m.channel = ngx_push_sv(sub->channels[index]);
+    m.event = ngx_push_sv(msg->event);
+    m.type = ngx_push_sv(msg->ctype);
+    m.data = ngx_push_sv(msg->data);
+    m.base64 = push::ws_json_base64(m.type, ngx_push_ws_utf8(msg));
+
+    len = push::ws_json_size(m);
+
+    p = static_cast<u_char *>(ngx_alloc(len, ngx_cycle->log));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+
+    msg->ws_json.len = push::ws_json_write(reinterpret_cast<char *>(p), m,
+                                           &layout);
+    msg->ws_json.data = p;
+    msg->ws_json_rest = layout.rest_at;
+
+    return NGX_OK;
+}
+
+
+/* The gap notice in the subscriber's envelope, into out: what was missed
+ * on any of its channels, announced before msg.  Its id is the cursor
+ * just before msg: resuming from it loses nothing more. */
+static void
+ngx_push_ws_gap_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
+    ngx_uint_t index, ngx_push_lmsg_t *msg, ngx_push_out_t *out)
+{
+    u_char  *p, *start, id[push::cursor_max_len];
+    size_t   n, id_len;
+
+    switch (ws->envelope) {
+
+    case push::ws_envelope::nchan_meta:
+        sub->cursor.seq[index] = msg->seq - 1;
+        id_len = ngx_push_ws_cursor(sub, id);
+        p = out->own + push::ws_header_max;
+        n = push::ws_meta_gap_write(reinterpret_cast<char *>(p),
+                                    {reinterpret_cast<char *>(id), id_len},
+                                    sub->missed, sub->gap_unknown);
+        start = ngx_push_ws_header_before(out, push::ws_opcode::text, n);
+        ngx_push_out_add(out, start, p + n - start);
+        break;
+
+    case push::ws_envelope::json_v1:
+        sub->cursor.seq[index] = msg->seq - 1;
+        id_len = ngx_push_ws_cursor(sub, id);
+        p = out->own + push::ws_header_max;
+        n = push::ws_json_head_write(reinterpret_cast<char *>(p),
+                                     {reinterpret_cast<char *>(id), id_len});
+        n += push::ws_json_gap_tail_write(reinterpret_cast<char *>(p + n),
+                                          sub->missed, sub->gap_unknown);
+        start = ngx_push_ws_header_before(out, push::ws_opcode::text, n);
+        ngx_push_out_add(out, start, p + n - start);
+        break;
+
+    default:
+        /* a plain text frame: a message with these bytes looks the same
+         * (README, "WebSocket": envelopes tell them apart) */
         p = sub->gap_unknown
             ? ngx_sprintf(out->own + 2, "{\"push_gap\":\"unknown\"}")
             : ngx_sprintf(out->own + 2, "{\"push_gap\":%uL}", sub->missed);
         n = p - (out->own + 2);
         push::ws_header(out->own, push::ws_opcode::text, true, n);
         ngx_push_out_add(out, out->own, n + 2);
-
-        sub->gap = 0;
-        sub->gap_unknown = 0;
-        sub->missed = 0;
-        ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
-
-        rc = ngx_push_out_send(sub, out, nullptr);
-        if (rc != NGX_OK) {
-            return rc;
-        }
+        break;
     }
+}
 
-    sub->cursor.seq[index] = msg->seq;
 
+/* The frame type of a bare message (push_websocket_frame). */
+static push::ws_opcode
+ngx_push_ws_bare_opcode(ngx_push_sub_t *sub, ngx_push_lmsg_t *msg)
+{
     switch (sub->conf->ws_frame) {
 
     case NGX_PUSH_WS_TEXT:
-        op = push::ws_opcode::text;
-        break;
+        return push::ws_opcode::text;
 
     case NGX_PUSH_WS_BINARY:
-        op = push::ws_opcode::binary;
-        break;
+        return push::ws_opcode::binary;
 
     default:
         /* text for text and JSON that is valid UTF-8, decided once per
@@ -612,20 +841,129 @@ ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
                                      reinterpret_cast<u_char *>(
                                          const_cast<char *>("json")), 3)
                     != nullptr)
-                && push::utf8_valid(msg->data.data, msg->data.len);
+                && ngx_push_ws_utf8(msg);
         }
-        op = msg->ws_text ? push::ws_opcode::text : push::ws_opcode::binary;
+        return msg->ws_text ? push::ws_opcode::text
+                            : push::ws_opcode::binary;
+    }
+}
+
+
+/* The message's frame into out, in the subscriber's envelope; the
+ * cursor already counts msg. */
+static void
+ngx_push_ws_message_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
+    ngx_push_lmsg_t *msg, ngx_push_out_t *out)
+{
+    u_char           *p, *start;
+    size_t            n, head;
+    push::ws_opcode   op;
+
+    switch (ws->envelope) {
+
+    case push::ws_envelope::nchan_meta:
+        op = push::ws_meta_binary(ngx_push_sv(msg->ctype),
+                                  ngx_push_ws_utf8(msg))
+             ? push::ws_opcode::binary : push::ws_opcode::text;
+        p = out->own + push::ws_header_max;
+        head = msg->ws_meta.len;
+
+        if (sub->nchannels != 1) {
+            /* a multiplexed id is this subscriber's own */
+            p = ngx_cpymem(p, "id: ", 4);
+            p += ngx_push_ws_cursor(sub, p);
+            head = msg->ws_meta.len - msg->ws_meta_id_end;
+        }
+
+        n = p - (out->own + push::ws_header_max);
+        start = ngx_push_ws_header_before(out, op,
+                                          n + head + msg->data.len);
+        ngx_push_out_add(out, start, p - start);
+        ngx_push_out_add(out, msg->ws_meta.data + msg->ws_meta.len - head,
+                         head);
+        ngx_push_out_add(out, msg->data.data, msg->data.len);
+        break;
+
+    case push::ws_envelope::json_v1:
+        p = out->own + push::ws_header_max;
+        head = msg->ws_json.len;
+
+        if (sub->nchannels != 1) {
+            /* a multiplexed id is this subscriber's own */
+            p = ngx_cpymem(p, "{\"id\":\"", 7);
+            p += ngx_push_ws_cursor(sub, p);
+            *p++ = '"';
+            head = msg->ws_json.len - msg->ws_json_rest;
+        }
+
+        n = p - (out->own + push::ws_header_max);
+        start = ngx_push_ws_header_before(out, push::ws_opcode::text,
+                                          n + head);
+        ngx_push_out_add(out, start, p - start);
+        ngx_push_out_add(out, msg->ws_json.data + msg->ws_json.len - head,
+                         head);
+        break;
+
+    default:
+        n = push::ws_header(out->own, ngx_push_ws_bare_opcode(sub, msg), true,
+                            msg->data.len);
+        ngx_push_out_add(out, out->own, n);
+        ngx_push_out_add(out, msg->data.data, msg->data.len);
         break;
     }
+}
 
+
+static ngx_int_t
+ngx_push_ws_send(ngx_push_sub_t *sub, ngx_uint_t index, ngx_push_lmsg_t *msg)
+{
+    ngx_int_t        rc;
+    ngx_push_out_t  *gap, *out;
+    auto            *ws = static_cast<ngx_push_ws_t *>(sub->ws);
+
+    if (msg->seq > sub->cursor.seq[index] + 1) {
+        sub->gap = 1;
+        sub->missed += msg->seq - sub->cursor.seq[index] - 1;
+    }
+
+    if ((ws->envelope == push::ws_envelope::nchan_meta
+         && ngx_push_ws_meta_head(sub, msg) != NGX_OK)
+        || (ws->envelope == push::ws_envelope::json_v1
+            && ngx_push_ws_json_body(sub, index, msg) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    /* both writes are had before either is sent: a gap notice is never
+     * left without the message it announces */
     out = ngx_push_out_get(sub);
     if (out == nullptr) {
         return NGX_ERROR;
     }
 
-    n = push::ws_header(out->own, op, true, msg->data.len);
-    ngx_push_out_add(out, out->own, n);
-    ngx_push_out_add(out, msg->data.data, msg->data.len);
+    if (sub->gap) {
+        gap = ngx_push_out_get(sub);
+        if (gap == nullptr) {
+            return NGX_ERROR;
+        }
+
+        ngx_push_ws_gap_frame(sub, ws, index, msg, gap);
+
+        sub->gap = 0;
+        sub->gap_unknown = 0;
+        sub->missed = 0;
+        ngx_push_stats_add(&sub->zone->sh->stats.gaps, 1);
+
+        rc = ngx_push_out_send(sub, gap, nullptr);
+        if (rc != NGX_OK) {
+            (void) ngx_push_out_send(sub, out, nullptr);  /* back, empty */
+            return rc;
+        }
+    }
+
+    sub->cursor.seq[index] = msg->seq;
+
+    ngx_push_ws_message_frame(sub, ws, msg, out);
 
     out->index = index;
 
@@ -834,3 +1172,13 @@ const ngx_push_transport_t  ngx_push_websocket_transport = {
     ngx_push_ws_ping,
     ngx_push_ws_close,
 };
+
+
+/* A notice's or a multiplexed head's words fit in a write's own bytes. */
+static_assert(sizeof(ngx_push_out_t::own)
+              >= push::ws_header_max + push::cursor_max_len
+                 + push::ws_meta_gap_max, "own: meta gap notice");
+static_assert(sizeof(ngx_push_out_t::own)
+              >= push::ws_header_max + push::ws_json_head_max
+                 + push::cursor_max_len + push::ws_json_gap_tail_max,
+              "own: JSON gap notice");

@@ -373,6 +373,10 @@ ngx_push_store_free_channel_locked(ngx_push_zone_t *zone,
         ngx_queue_remove(&ch->idle);
     }
 
+    if (ch->redis_in != NGX_PUSH_REDIS_IN_NONE) {
+        ngx_queue_remove(&ch->redis_q);
+    }
+
     ngx_push_store_sub_made_end_locked(zone, ch);
     ngx_queue_remove(&ch->lru);
     zone->sh->nchannels--;
@@ -788,6 +792,7 @@ ngx_push_store_delete(ngx_push_zone_t *zone, const ngx_str_t *id,
     ngx_push_store_retire_locked(zone, ch);
     ch->deleted = 1;
     ngx_push_store_idle_locked(zone, ch);
+    ngx_push_store_redis_note_locked(zone, ch);
 
     *wake = ngx_push_store_mark_locked(zone, ch);
 
@@ -806,6 +811,7 @@ ngx_push_store_delete_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch)
     ngx_push_store_retire_locked(zone, ch);
     ch->deleted = 1;
     ngx_push_store_idle_locked(zone, ch);
+    ngx_push_store_redis_note_locked(zone, ch);
 
     return ngx_push_store_mark_locked(zone, ch);
 }
@@ -836,6 +842,30 @@ ngx_push_store_new_life_locked(ngx_push_zone_t *zone, uint32_t epoch)
     zone->sh->seq_floor = 0;
 
     return wake;
+}
+
+
+/* Redis mode: the channel's subscription may have to change (its
+ * subscribers went 0 -> 1 or 1 -> 0, or it was deleted): it joins
+ * sh->redis_todo, which the lease holder drains
+ * (ngx_push_redis_lease.cpp), so that it looks at the channels that
+ * changed, never at all of them.  Costs nothing without Redis: the
+ * queue is in the channels. */
+void
+ngx_push_store_redis_note_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch)
+{
+    if (ch->redis_in == NGX_PUSH_REDIS_IN_TODO) {
+        return;
+    }
+
+    if (ch->redis_in == NGX_PUSH_REDIS_IN_DROP) {
+        ngx_queue_remove(&ch->redis_q);
+    }
+
+    ngx_queue_insert_tail(&zone->sh->redis_todo, &ch->redis_q);
+    ch->redis_in = NGX_PUSH_REDIS_IN_TODO;
+    zone->sh->redis_scan = 1;
 }
 
 
@@ -882,6 +912,13 @@ found:
     ngx_push_store_idle_locked(zone, ch);
     ngx_push_store_touch_locked(zone, ch);
 
+    if (ch->subscribers == 1 && !ch->redis_sub) {
+        /* Redis mode: the first subscriber on this server, the lease
+         * holder subscribes (one subscribed already waits in redis_drop,
+         * where it is kept when it has subscribers again) */
+        ngx_push_store_redis_note_locked(zone, ch);
+    }
+
     return rec;
 }
 
@@ -907,7 +944,7 @@ ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone, ngx_push_rec_t *rec,
 
     if (ch->subscribers == 0 && ch->redis_sub) {
         /* Redis mode: the lease holder drops the subscription later */
-        zone->sh->redis_scan = 1;
+        ngx_push_store_redis_note_locked(zone, ch);
     }
 
     if (rec->count > 0) {

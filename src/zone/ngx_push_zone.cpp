@@ -236,6 +236,8 @@ ngx_push_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_queue_init(&sh->channels);
     ngx_queue_init(&sh->messages);
     ngx_queue_init(&sh->idle);
+    ngx_queue_init(&sh->redis_todo);
+    ngx_queue_init(&sh->redis_drop);
 
     for (i = 0; i < NGX_PUSH_MAX_SLOTS; i++) {
         ngx_queue_init(&sh->slots[i].recs);

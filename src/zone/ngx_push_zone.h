@@ -55,6 +55,8 @@ struct ngx_push_channel_t {
                                         * subscribers */
     ngx_queue_t          messages;
     ngx_queue_t          recs;         /* ngx_push_rec_t with subscribers */
+    ngx_queue_t          redis_q;      /* Redis mode: in sh->redis_todo or
+                                        * sh->redis_drop, as redis_in says */
     uint64_t             first_seq;    /* the position before its first
                                         * message: above every seq a gone
                                         * channel gave out */
@@ -77,14 +79,28 @@ struct ngx_push_channel_t {
                                         * up since: every message Redis
                                         * announces reaches this copy */
     uint8_t              redis_busy;   /* a catch-up is under way */
+    uint8_t              redis_in;     /* NGX_PUSH_REDIS_IN_*: the queue
+                                        * redis_q is in */
     uint64_t             redis_from;   /* the copy holds every message
                                         * Redis keeps with a seq above this
                                         * one, up to last_seq */
     time_t               redis_unsub_at;  /* unsubscribe then: no local
                                            * subscriber since */
     time_t               redis_busy_at;   /* when the catch-up began */
+    uint64_t             redis_read_at;   /* ngx_current_msec when a read
+                                           * for a cursor last brought the
+                                           * copy up to Redis's; 0: never */
     u_char               id[1];
 };
+
+
+/* ch->redis_in: none; sh->redis_todo (its server-wide subscribers went
+ * 0 -> 1 or 1 -> 0, or it was deleted: the lease holder looks at it);
+ * sh->redis_drop (subscribed, no subscriber since: unsubscribed at
+ * redis_unsub_at, that queue is in that order). */
+#define NGX_PUSH_REDIS_IN_NONE  0
+#define NGX_PUSH_REDIS_IN_TODO  1
+#define NGX_PUSH_REDIS_IN_DROP  2
 
 
 /* The subscribers one worker slot holds on one channel.  The channel is not
@@ -200,9 +216,14 @@ struct ngx_push_shctx_t {
     uint32_t             redis_lease_slot;
     ngx_pid_t            redis_lease_pid;
     uint64_t             redis_lease_start;
-    uint32_t             redis_scan;   /* a channel wants a subscription:
-                                        * the lease holder looks */
+    uint32_t             redis_scan;   /* redis_todo has channels, or one
+                                        * in redis_drop waits: the lease
+                                        * holder looks */
     uint32_t             redis_epoch_ok;  /* epoch adopted from Redis */
+    ngx_queue_t          redis_todo;   /* channels whose subscription may
+                                        * have to change, by redis_q */
+    ngx_queue_t          redis_drop;   /* subscribed channels without
+                                        * subscribers, by redis_unsub_at */
 };
 
 
@@ -210,7 +231,7 @@ struct ngx_push_shctx_t {
  * size of every field of each, the constants that size arrays in them, and
  * a version for changes of meaning.  A reload that loads a build laid out
  * otherwise must not reuse the zone. */
-#define NGX_PUSH_LAYOUT_VERSION  5
+#define NGX_PUSH_LAYOUT_VERSION  6
 
 #define NGX_PUSH_F(type, field)                                              \
     offsetof(type, field), sizeof(type::field)
@@ -248,9 +269,12 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_channel_t, redis_sub),
     NGX_PUSH_F(ngx_push_channel_t, redis_live),
     NGX_PUSH_F(ngx_push_channel_t, redis_busy),
+    NGX_PUSH_F(ngx_push_channel_t, redis_in),
+    NGX_PUSH_F(ngx_push_channel_t, redis_q),
     NGX_PUSH_F(ngx_push_channel_t, redis_from),
     NGX_PUSH_F(ngx_push_channel_t, redis_unsub_at),
     NGX_PUSH_F(ngx_push_channel_t, redis_busy_at),
+    NGX_PUSH_F(ngx_push_channel_t, redis_read_at),
     NGX_PUSH_F(ngx_push_channel_t, id),
     sizeof(ngx_push_rec_t),
     NGX_PUSH_F(ngx_push_rec_t, in_channel),
@@ -306,7 +330,9 @@ static constexpr uint32_t  ngx_push_layout_stamp = push::layout_stamp(
     NGX_PUSH_F(ngx_push_shctx_t, redis_lease_pid),
     NGX_PUSH_F(ngx_push_shctx_t, redis_lease_start),
     NGX_PUSH_F(ngx_push_shctx_t, redis_scan),
-    NGX_PUSH_F(ngx_push_shctx_t, redis_epoch_ok));
+    NGX_PUSH_F(ngx_push_shctx_t, redis_epoch_ok),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_todo),
+    NGX_PUSH_F(ngx_push_shctx_t, redis_drop));
 
 #undef NGX_PUSH_F
 
@@ -421,6 +447,8 @@ ngx_push_rec_t *ngx_push_store_join_locked(ngx_push_zone_t *zone,
 void ngx_push_store_unsubscribe(ngx_push_zone_t *zone, ngx_push_rec_t *rec);
 void ngx_push_store_unsubscribe_locked(ngx_push_zone_t *zone,
     ngx_push_rec_t *rec, uint32_t n);
+void ngx_push_store_redis_note_locked(ngx_push_zone_t *zone,
+    ngx_push_channel_t *ch);
 void ngx_push_store_drop_message_locked(ngx_push_zone_t *zone,
     ngx_push_msg_t *m);
 void ngx_push_store_expire_locked(ngx_push_zone_t *zone,

@@ -203,25 +203,34 @@ try {
   //    backend publishes; the browser's reconnect sends Last-Event-ID and
   //    gets all of it.  Polls resume with their cursor as well.
   await scenario('scenario 3', async () => {
-    const before = await page.evaluate(() => ({ ...window.demo.sse }));
+    const before = await page.evaluate(() => ({ ...window.demo.sse,
+      streamOpens: window.demo.stream.opens, streamEnds: window.demo.stream.ends }));
     execFileSync(NGINX_BIN, ['-p', PREFIX, '-c', 'conf/nginx.conf', '-s', 'reload'],
       { stdio: 'pipe' }); // the master's pid from the prefix's pid file
     await waitFor('the EventSource to lose its connection', async () =>
       (await page.evaluate(() => window.demo.sse.errors)) > before.errors, 10000);
+    await waitFor('the stream to end', async () =>
+      (await page.evaluate(() => window.demo.stream.ends)) > before.streamEnds, 10000);
     const want = ['s3-1', 's3-2', 's3-3', 's3-4'];
     for (const t of want) await publish(t);
+    const streamAway = await page.evaluate(() => ({ ...window.demo.stream }));
+    check('scenario 3: published while the stream was away',
+      streamAway.opens === before.streamOpens, JSON.stringify(streamAway));
     const away = await page.evaluate(() => evtSource.readyState);
     check('scenario 3: published while the EventSource was reconnecting',
       away === 0 /* CONNECTING */, 'readyState ' + away);
     const got = await expectPanels(page, 'scenario 3', 's3-', want,
       ['sse', 'longpoll', 'poll']);
+    // The stream ended with the reload; it came back with the last id
+    // its template gave it, and got what was published while away.
+    await expectPanels(page, 'scenario 3 (stream resumed from its last id)',
+      's3-', want, ['stream']);
     const after = await page.evaluate(() => ({ ...window.demo.sse }));
     check('scenario 3: the EventSource reconnected by itself',
       after.opens > before.opens, `opens ${before.opens} -> ${after.opens}`);
-    // A stream and a WebSocket carry no ids: they start again from now.
-    console.log('     (not resumable, for information) stream got ' +
-      JSON.stringify(only(got.stream, 's3-')) + ', ws got ' +
-      JSON.stringify(only(got.ws, 's3-')));
+    // The WebSocket (push.v1.json) reconnects with the last id it saw.
+    await expectPanels(page, 'scenario 3 (WebSocket resumes by its id)',
+      's3-', want, ['ws']);
   });
 
   // 4. The page's WebSocket sends (push_websocket_publish on on /ws/): the
@@ -246,6 +255,43 @@ try {
     check(`no duplicates on ${p} over the whole run`,
       new Set(texts).size === texts.length, `${texts.length} messages`);
   }
+
+  // 6. The WebSocket panel keeps its last push.v1.json id across a reload
+  //    of the page: the page goes away, the backend publishes, the page
+  //    comes back and its WebSocket reconnects with ?last_event_id=,
+  //    getting exactly what was published meanwhile, nothing again.  Its
+  //    heartbeat ("ping", answered "pong") shows as no message.
+  await scenario('scenario 6', async () => {
+    await publish('s6-1');
+    await publish('s6-2');
+    await expectPanels(page, 'scenario 6 (before the reload)', 's6-',
+      ['s6-1', 's6-2'], ['ws']);
+    const lastId = await page.evaluate(() => ws.lastId);
+    const answered = await page.evaluate(() => new Promise((done) => {
+      const seen = window.demo.ws.pongs;
+      ws.socket.send('ping');
+      setTimeout(() => done(window.demo.ws.pongs > seen), 2000);
+    }));
+    check('scenario 6: the heartbeat is answered and is no message',
+      answered && !(await received(page)).ws.some((m) => /ping|pong/.test(m.text)));
+    await page.goto('about:blank');
+    await waitFor('the page to leave', async () =>
+      (await channelInfo()).subscribers === 0);
+    await publish('s6-3');
+    await publish('s6-4');
+    await page.goto(`${BASE}/?channel=${channel}`);
+    await expectPanels(page, 'scenario 6 (after the reload)', 's6-',
+      ['s6-3', 's6-4'], ['ws']);
+    const from = await page.evaluate(() => window.demo.ws.resumedFrom);
+    check('scenario 6: the reloaded page resumed from the last id it had',
+      lastId && from === lastId, `${lastId} -> ${from}`);
+    await waitFor('every technique to be back after the reload', async () => {
+      const info = await channelInfo();
+      return info && info.subscribers === 4;
+    });
+    await publish('s6-5');
+    await expectPanels(page, 'scenario 6 (live again)', 's6-5', ['s6-5'], PANELS);
+  });
 
   // 5. A screenshot of the page after the run.
   await scenario('scenario 5', async () => {

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Real-browser tests of the demo page: examples/nginx.conf and
-# examples/html/ served by an nginx of our own, driven in headless Debian
-# chromium by playwright-core (demo.test.mjs).
+# Real-browser tests, driven in headless Debian chromium by playwright-core,
+# each against an nginx of our own:
+#   demo   the demo page: examples/nginx.conf and examples/html/
+#          (demo.test.mjs)
+#   nchan  Nchan's browser client, NchanSubscriber from npm "nchan"
+#          (pinned in package-lock.json), with each of its subscriber
+#          types: nchan/nginx.conf and nchan/index.html (nchan.test.mjs)
 #
 #   t/e2e/run.sh                 after ./build.sh (needs build/ngx_push_module.so)
 #   t/e2e/run.sh path/to/ngx_push_module.so    (or MODULE=... t/e2e/run.sh)
 #
 # NGINX_BIN picks the nginx (default /usr/sbin/nginx), E2E_PORT the port
-# (default: the first free one from 18080).
+# (default: the first free one from 18080), E2E_TESTS which tests run
+# (default "demo nchan").
 #
-# Installs what it needs: Debian's chromium (apt) and playwright-core
-# (npm ci, from the committed package-lock.json).  Output (screenshot,
-# browser console, nginx logs) goes to build/e2e/ (E2E_OUT moves it).
+# Installs what it needs: Debian's chromium (apt), playwright-core and
+# nchan (npm ci, from the committed package-lock.json).  Output (screenshot,
+# browser consoles, nginx logs) goes to build/e2e/ (E2E_OUT moves it).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,19 +65,14 @@ if [ -z "$PORT" ]; then
 fi
 
 rm -rf "$OUT"
-PREFIX="$OUT/nginx"
-mkdir -p "$PREFIX/logs" "$PREFIX/conf"
-sed -e "s#@MODULE@#$MODULE#" \
-    -e "s#@HTML@#$ROOT/examples/html#" \
-    -e "s#listen 127.0.0.1:8080;#listen 127.0.0.1:$PORT;#" \
-    "$ROOT/examples/nginx.conf" > "$PREFIX/conf/nginx.conf"
-grep -q "listen 127.0.0.1:$PORT;" "$PREFIX/conf/nginx.conf" \
-    || die "examples/nginx.conf has no 'listen 127.0.0.1:8080;' to move"
+mkdir -p "$OUT"
 
-PIDFILE="$PREFIX/logs/nginx.pid"
+# Each test gets an nginx of its own (prefix $OUT/NAME-nginx) on PORT, one
+# after the other.
+PIDFILE=
 stop_nginx() {
     local pid i
-    [ -f "$PIDFILE" ] || return 0
+    [ -n "$PIDFILE" ] && [ -f "$PIDFILE" ] || return 0
     pid=$(cat "$PIDFILE")
     kill -QUIT "$pid" 2>/dev/null || return 0
     for i in $(seq 50); do
@@ -83,22 +83,56 @@ stop_nginx() {
 }
 trap stop_nginx EXIT
 
-"$NGINX_BIN" -p "$PREFIX" -c conf/nginx.conf -g 'daemon on;'
-say "nginx (master $(cat "$PIDFILE")) on http://127.0.0.1:$PORT/, output in $OUT"
+# run_test NAME CONF HTML TEST: CONF with @MODULE@, @HTML@ and
+# "listen 127.0.0.1:8080;" filled in, then node TEST against it.
+run_test() {
+    local name=$1 conf=$2 html=$3 test=$4 prefix rc=0
+    prefix="$OUT/$name-nginx"
+    mkdir -p "$prefix/logs" "$prefix/conf"
+    sed -e "s#@MODULE@#$MODULE#" \
+        -e "s#@HTML@#$html#" \
+        -e "s#listen 127.0.0.1:8080;#listen 127.0.0.1:$PORT;#" \
+        "$conf" > "$prefix/conf/nginx.conf"
+    grep -q "listen 127.0.0.1:$PORT;" "$prefix/conf/nginx.conf" \
+        || die "$conf has no 'listen 127.0.0.1:8080;' to move"
+
+    PIDFILE="$prefix/logs/nginx.pid"
+    "$NGINX_BIN" -p "$prefix" -c conf/nginx.conf -g 'daemon on;'
+    say "$name: nginx (master $(cat "$PIDFILE")) on http://127.0.0.1:$PORT/, output in $OUT"
+
+    E2E_BASE="http://127.0.0.1:$PORT" E2E_OUT="$OUT" E2E_PREFIX="$prefix" \
+    NGINX_BIN="$NGINX_BIN" CHROMIUM="$CHROMIUM" \
+        timeout 300 node "$test" || rc=$?
+
+    # The browser saw the right messages; nginx must not have complained
+    # either (a crashed worker would show up here, not necessarily there).
+    stop_nginx
+    PIDFILE=
+    if grep -E '\[(alert|crit|emerg)\]|exited on signal' "$prefix/logs/error.log"; then
+        echo "FAIL: $name: nginx error.log has alerts (above)"
+        rc=1
+    else
+        echo "PASS: $name: nginx error.log has no alert, crit or crashed worker"
+    fi
+    return $rc
+}
 
 rc=0
-E2E_BASE="http://127.0.0.1:$PORT" E2E_OUT="$OUT" E2E_PREFIX="$PREFIX" \
-NGINX_BIN="$NGINX_BIN" CHROMIUM="$CHROMIUM" \
-    timeout 300 node "$HERE/demo.test.mjs" || rc=$?
-
-# The browser saw the right messages; nginx must not have complained
-# either (a crashed worker would show up here, not necessarily there).
-stop_nginx
-if grep -E '\[(alert|crit|emerg)\]|exited on signal' "$PREFIX/logs/error.log"; then
-    echo "FAIL: nginx error.log has alerts (above)"
-    rc=1
-else
-    echo "PASS: nginx error.log has no alert, crit or crashed worker"
-fi
+for t in ${E2E_TESTS:-demo nchan}; do
+    case $t in
+    demo)
+        run_test demo "$ROOT/examples/nginx.conf" "$ROOT/examples/html" \
+            "$HERE/demo.test.mjs" || rc=1 ;;
+    nchan)
+        # Nchan's client as npm installed it, beside the page driving it
+        mkdir -p "$OUT/nchan-html"
+        cp "$HERE/nchan/index.html" \
+            "$HERE/node_modules/nchan/NchanSubscriber.js" "$OUT/nchan-html/"
+        run_test nchan "$HERE/nchan/nginx.conf" "$OUT/nchan-html" \
+            "$HERE/nchan.test.mjs" || rc=1 ;;
+    *)
+        die "unknown test $t (E2E_TESTS: demo nchan)" ;;
+    esac
+done
 [ $rc = 0 ] || say "FAILED (output in $OUT)"
 exit $rc

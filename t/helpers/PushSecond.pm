@@ -47,8 +47,11 @@ sub on_second {
 }
 
 # Starts the second server and waits until it accepts (5 s at most);
-# returns its master's pid.
+# returns its master's pid.  An optional edit is given the configuration
+# text and returns it changed (a suite whose servers differ, as one that
+# sends only the first server's Redis traffic through a proxy).
 sub second_start {
+    my ($edit) = @_;
     my $root = PushTest::push_servroot();
     my $d = dir();
     my $first = first_port();
@@ -63,6 +66,7 @@ sub second_start {
 
     $conf =~ s{\Q$root\E/}{$d/}g;
     $conf =~ s{\blisten\s+(?:127\.0\.0\.1:)?$first\b}{listen $second}g;
+    $conf = $edit->($conf) if $edit;
 
     open my $out, '>', "$d/conf/nginx.conf" or die "conf: $!\n";
     print $out $conf;

@@ -1,0 +1,265 @@
+// Nchan's own browser client, NchanSubscriber (npm "nchan", pinned in
+// package-lock.json), in headless chromium against an nginx that
+// t/e2e/run.sh started with t/e2e/nchan/nginx.conf.  For each of its
+// subscriber types (websocket, eventsource, longpoll): the messages a
+// backend publishes arrive in order with their ids, then nginx reloads,
+// which drops every subscriber; more is published while the client is
+// away, and once it is back it has everything, once, in order.  Then the
+// longpoll type again, against push_longpoll_multipart.
+// Prints one PASS/FAIL line per check; exits 1 on any FAIL.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const BASE = process.env.E2E_BASE;
+const OUT = process.env.E2E_OUT;
+const PREFIX = process.env.E2E_PREFIX;
+const NGINX_BIN = process.env.NGINX_BIN || '/usr/sbin/nginx';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!BASE || !OUT || !PREFIX) {
+  console.error('run me through t/e2e/run.sh (E2E_BASE, E2E_OUT, E2E_PREFIX)');
+  process.exit(2);
+}
+
+// Each case: a NchanSubscriber type on a subscriber location.
+const CASES = [
+  { name: 'websocket', type: 'websocket', location: '/sub/' },
+  { name: 'eventsource', type: 'eventsource', location: '/sub/' },
+  { name: 'longpoll', type: 'longpoll', location: '/sub/' },
+];
+
+const run = Date.now().toString(36);
+const started = Date.now();
+let failures = 0;
+
+function check(name, ok, detail) {
+  console.log((ok ? 'PASS' : 'FAIL') + ': ' + name + (detail ? ' (' + detail + ')' : ''));
+  if (!ok) failures++;
+  return ok;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, fn, timeoutMs = 15000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(100);
+  }
+}
+
+// As a backend publishes; returns the message's id.
+async function publish(channel, text) {
+  const res = await fetch(`${BASE}/pub/${channel}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain' },
+    body: text,
+  });
+  const body = await res.text();
+  if (res.status !== 201 && res.status !== 202) {
+    throw new Error(`publish ${text}: ${res.status} ${body}`);
+  }
+  return JSON.parse(body).last_message_id;
+}
+
+async function subscribers(channel) {
+  const res = await fetch(`${BASE}/pub/${channel}`);
+  return res.status === 200 ? (await res.json()).subscribers : 0;
+}
+
+function reload() {
+  // the master's pid from the prefix's pid file
+  execFileSync(NGINX_BIN, ['-p', PREFIX, '-c', 'conf/nginx.conf', '-s', 'reload'],
+    { stdio: 'pipe' });
+}
+
+// What the subscriber handed the application, checked against what was
+// published: the same data in the same order, nothing twice, and each
+// message's id as the client reports it: ours as is for websocket and
+// eventsource; for longpoll NchanSubscriber builds it from the answer's
+// Last-Modified (seconds) and Etag (our id, quoted).
+function expectMessages(c, stage, got, want) {
+  const data = got.map((m) => m.data);
+  const wantData = want.map((w) => w.text);
+  const same = data.length === wantData.length && data.every((d, i) => d === wantData[i]);
+  check(`${c.name}: ${stage}: ${want.length} messages in order, none lost or twice`,
+    same, same ? '' : 'got ' + JSON.stringify(data));
+  const ids = got.map((m) => m.id);
+  const idOk = (id, w) => (c.type === 'longpoll'
+    ? new RegExp(`^\\d+:"${w.id}"$`).test(id) : id === w.id);
+  const idsOk = same && want.every((w, i) => idOk(ids[i], w));
+  check(`${c.name}: ${stage}: each message carries its id`, idsOk,
+    `ids ${JSON.stringify(ids)}`);
+}
+
+// --- browser ------------------------------------------------------------
+
+const profile = path.join(OUT, 'chromium-profile-nchan');
+fs.mkdirSync(profile, { recursive: true });
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update',
+    '--disable-sync'],
+  viewport: { width: 1000, height: 700 },
+});
+const consoleLog = fs.createWriteStream(path.join(OUT, 'nchan-console.log'));
+const pageErrors = [];
+const page = context.pages()[0] || await context.newPage();
+page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+page.on('pageerror', (e) => {
+  pageErrors.push(String(e));
+  consoleLog.write(`[pageerror] ${e}\n`);
+});
+
+const state = (name) => page.evaluate((n) => window.subState(n), name);
+
+async function runCase(c) {
+  const t0 = Date.now();
+  const channel = `nchan-${c.name}-${run}`;
+  try {
+    await page.evaluate(([n, url, type]) => window.startSub(n, url, type),
+      [c.name, c.location + channel, c.type]);
+
+    // 1. in order, with ids
+    await waitFor(`${c.name} to subscribe`, async () => (await subscribers(channel)) >= 1);
+    const want = [];
+    for (const text of ['a1', 'a2 two words', 'a3']) {
+      want.push({ text, id: await publish(channel, text) });
+    }
+    await waitFor(`${c.name} to get 3 messages`, async () =>
+      (await state(c.name)).got.length >= want.length).catch(() => {});
+    await sleep(300); // anything more (a duplicate) would come now
+    let st = await state(c.name);
+    check(`${c.name}: NchanSubscriber uses its ${c.type} transport`,
+      st.transport === c.type, `transport ${st.transport}`);
+    expectMessages(c, 'before the reload', st.got, want);
+
+    // 2. nginx reloads: the old workers let go of the subscriber; the
+    //    backend publishes while it is away; it comes back by itself and
+    //    resumes after the last message it had.
+    const before = st;
+    reload();
+    await waitFor(`${c.name} to lose its connection`, async () => {
+      const s = await state(c.name);
+      return s.disconnects + s.errors.length > before.disconnects + before.errors.length;
+    }, 10000);
+    for (const text of ['b1', 'b2', 'b3']) {
+      want.push({ text, id: await publish(channel, text) });
+    }
+    await waitFor(`${c.name} to get 6 messages`, async () =>
+      (await state(c.name)).got.length >= want.length).catch(() => {});
+    await sleep(500);
+    st = await state(c.name);
+    expectMessages(c, 'across the reload', st.got, want);
+    console.log(`     ${c.name}: connects ${before.connects} -> ${st.connects}, ` +
+      `disconnects ${st.disconnects}, errors ${JSON.stringify(st.errors)}`);
+  } catch (e) {
+    const s = await state(c.name).catch(() => ({}));
+    check(`${c.name}`, false, `${e.message}; client: connects ${s.connects}, ` +
+      `disconnects ${s.disconnects}, errors ${JSON.stringify(s.errors)}, ` +
+      `messages ${JSON.stringify(s.got)}`);
+  } finally {
+    await page.evaluate((n) => window.subs[n] && window.subs[n].sub.stop(), c.name)
+      .catch(() => {});
+    console.log(`     ${c.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+// NchanSubscriber's longpoll type against push_longpoll_multipart: the
+// messages waiting when it polls come in one multipart/mixed answer.
+// What it hands the application from such an answer is checked as it is:
+// its parser keeps the CR of the CRLF that ends each part (it does so
+// against Nchan as well), and only the last part gets an id (built from
+// the answer's Last-Modified and Etag, those of the last message).
+function expectBatch(name, stage, got, want) {
+  const data = got.map((m) => m.data);
+  const wantData = want.map((w) => w.text + '\r');
+  const same = data.length === wantData.length && data.every((d, i) => d === wantData[i]);
+  check(`${name}: ${stage}: ${want.length} messages in one answer, in order, ` +
+    'each with the CR NchanSubscriber keeps', same,
+    same ? '' : 'got ' + JSON.stringify(data));
+  const ids = got.map((m) => m.id);
+  const last = want[want.length - 1].id;
+  const idsOk = same && ids.every((id, i) => (i < ids.length - 1
+    ? id === undefined : new RegExp(`^\\d+:"${last}"$`).test(id)));
+  check(`${name}: ${stage}: the last part carries the id of the answer`, idsOk,
+    `ids ${JSON.stringify(ids.map((id) => (id === undefined ? null : id)))}`);
+}
+
+async function runMultipartCase() {
+  const name = 'longpoll-multipart';
+  const t0 = Date.now();
+  const channel = `nchan-${name}-${run}`;
+  try {
+    // 1. three messages wait before it subscribes (push_first_message
+    //    oldest): its first poll gets them in one answer
+    const want = [];
+    for (const text of ['a1', 'a2 two words', 'a3']) {
+      want.push({ text, id: await publish(channel, text) });
+    }
+    // it polls again 3 s after an error: long enough for step 2 to
+    // publish while it is away
+    await page.evaluate(([n, url, type, t]) => window.startSub(n, url, type, t),
+      [name, '/sub-multipart/' + channel, 'longpoll', 3000]);
+    await waitFor(`${name} to get 3 messages`, async () =>
+      (await state(name)).got.length >= 3).catch(() => {});
+    await sleep(300);
+    let st = await state(name);
+    expectBatch(name, 'before the reload', st.got, want);
+
+    // 2. nginx reloads; three more are published while it is away; its
+    //    next poll, with the cursor of a3, gets them in one answer
+    const before = st;
+    reload();
+    await waitFor(`${name} to lose its connection`, async () => {
+      const s = await state(name);
+      return s.disconnects + s.errors.length > before.disconnects + before.errors.length;
+    }, 10000);
+    const more = [];
+    for (const text of ['b1', 'b2', 'b3']) {
+      more.push({ text, id: await publish(channel, text) });
+    }
+    await waitFor(`${name} to get 6 messages`, async () =>
+      (await state(name)).got.length >= 6, 20000).catch(() => {});
+    await sleep(500);
+    st = await state(name);
+    check(`${name}: across the reload: 6 messages in all, none lost or twice`,
+      st.got.length === 6, `got ${JSON.stringify(st.got.map((m) => m.data))}`);
+    expectBatch(name, 'across the reload', st.got.slice(3), more);
+    console.log(`     ${name}: connects ${before.connects} -> ${st.connects}, ` +
+      `errors ${JSON.stringify(st.errors)}`);
+  } catch (e) {
+    const s = await state(name).catch(() => ({}));
+    check(name, false, `${e.message}; client: errors ${JSON.stringify(s.errors)}, ` +
+      `messages ${JSON.stringify(s.got)}`);
+  } finally {
+    await page.evaluate((n) => window.subs[n] && window.subs[n].sub.stop(), name)
+      .catch(() => {});
+    console.log(`     ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+try {
+  await page.goto(`${BASE}/`);
+  const loaded = await page.evaluate(() => typeof NchanSubscriber === 'function');
+  check('NchanSubscriber.js is served and loads', loaded);
+  for (const c of CASES) {
+    await runCase(c);
+  }
+  await runMultipartCase();
+  check('no JavaScript errors on the page', pageErrors.length === 0,
+    pageErrors.join('; '));
+} finally {
+  await context.close();
+  consoleLog.end();
+}
+
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+console.log(failures ? `e2e nchan: ${failures} FAILED in ${secs} s`
+  : `e2e nchan: all passed in ${secs} s`);
+process.exit(failures ? 1 : 0);
