@@ -389,6 +389,13 @@ static ngx_command_t  ngx_push_commands[] = {
       offsetof(ngx_push_main_conf_t, redis.ping_interval),
       nullptr },
 
+    { ngx_string("push_redis_idempotency_ttl"),
+      NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_push_main_conf_t, redis.idempotency_ttl),
+      nullptr },
+
     { ngx_string("push_redis_max_reply"),
       NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,

@@ -162,6 +162,34 @@ redis_key_write(char *out, std::string_view prefix, std::string_view id,
 }
 
 
+size_t
+redis_idem_key_size(std::string_view prefix, std::string_view id,
+    std::string_view key) noexcept
+{
+    return 1 + escaped_len(prefix) + 1 + escaped_len(id) + 1
+           + sizeof(":idem:") - 1 + escaped_len(key);
+}
+
+
+size_t
+redis_idem_key_write(char *out, std::string_view prefix, std::string_view id,
+    std::string_view key) noexcept
+{
+    static constexpr std::string_view  tail = ":idem:";
+    char                              *p = out;
+
+    *p++ = '{';
+    p = put_escaped(p, prefix);
+    *p++ = ':';
+    p = put_escaped(p, id);
+    *p++ = '}';
+    std::memcpy(p, tail.data(), tail.size());
+    p += tail.size();
+    p = put_escaped(p, key);
+
+    return size_t(p - out);
+}
+
 
 size_t
 redis_epoch_key_size(std::string_view prefix) noexcept

@@ -65,6 +65,18 @@ size_t redis_key_write(char *out, std::string_view prefix,
 
 
 /*
+ * An Idempotency-Key's record (push_redis_scripts.h), in its channel's slot
+ * (the key escaped as the id is):
+ *
+ *     {<prefix>:<id>}:idem:<key>  string "<seq> <status> <sha1>", with a TTL
+ */
+size_t redis_idem_key_size(std::string_view prefix, std::string_view id,
+    std::string_view key) noexcept;
+size_t redis_idem_key_write(char *out, std::string_view prefix,
+    std::string_view id, std::string_view key) noexcept;
+
+
+/*
  * The deployment's own names, escaped the same way, in the slot of the
  * prefix alone (none of them is ever used with a channel's keys):
  *

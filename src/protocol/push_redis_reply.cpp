@@ -101,6 +101,25 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
         return status::ok;
     }
 
+    if (tag->str == "reused" && root->count == 1) {
+        r.outcome = redis_outcome::reused;
+        out = r;
+        return status::ok;
+    }
+
+    if (tag->str == "stale" && root->count == 2) {
+        const resp_node  *e = resp_next(tag);
+
+        if (!is_text(e)) {
+            return status::invalid;
+        }
+
+        r.outcome = redis_outcome::stale;
+        r.epoch = e->str;
+        out = r;
+        return status::ok;
+    }
+
     if (tag->str == "epoch" && root->count == 2) {
         const resp_node  *e = resp_next(tag);
 
@@ -145,6 +164,43 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
     r.outcome = redis_outcome::ok;
     r.extra = root->count == 7 ? resp_next(n) : nullptr;
     out = r;
+
+    return status::ok;
+}
+
+
+status
+redis_publish_extra_parse(const redis_channel_reply &r,
+    redis_publish_extra &out) noexcept
+{
+    redis_publish_extra  x{};
+    uint64_t             status_code, repeat;
+    const resp_node     *n = r.extra;
+
+    if (r.outcome != redis_outcome::ok || n == nullptr
+        || n->type != resp_type::array || n->count != 4)
+    {
+        return status::invalid;
+    }
+
+    if (!get_count(n = n + 1, x.receivers)
+        || !get_count(n = resp_next(n), x.seq)
+        || !get_count(n = resp_next(n), status_code)
+        || !get_count(n = resp_next(n), repeat))
+    {
+        return status::invalid;
+    }
+
+    if (x.seq == 0 || x.seq > r.last
+        || (status_code != 201 && status_code != 202) || repeat > 1
+        || (!repeat && x.seq != r.last))
+    {
+        return status::invalid;
+    }
+
+    x.status = uint16_t(status_code);
+    x.repeat = repeat == 1;
+    out = x;
 
     return status::ok;
 }

@@ -20,12 +20,19 @@ namespace push {
  *   {"ok", epoch, base, last, first, count [, extra]}
  *   {"none"}            no meta: the channel never existed in this epoch
  *   {"epoch", current}  the meta belongs to another epoch: nothing done
+ *   {"stale", current}  the deployment's epoch key is missing ("") or is
+ *                       not the caller's epoch: nothing done
+ *   {"reused"}          publish: the Idempotency-Key's record is of
+ *                       another message: nothing done
  *
  * base  the seq before the current life's first message;
  * last  the last seq given out (== base: no message in this life);
  * first the first live seq kept (last + 1 when none);
  * count live messages kept.
- * extra publish: receivers of the announcement (this node's);
+ * extra publish: {receivers, seq, status, repeat}: receivers of the
+ *       announcement (this node's; 0 for a repeat), the message's seq (the
+ *       recorded one for a repeat; else last), 201 or 202, and 1 when the
+ *       key was known and nothing was stored (redis_publish_extra_parse);
  *       history: the entries, an array of [<seq>-0, [t, ms, c, .., e, ..,
  *       d, ..]];
  *       delete: the new base.  Delete answers the state before it, and
@@ -34,12 +41,15 @@ namespace push {
 enum class redis_outcome : uint8_t {
     ok,
     none,
-    epoch
+    epoch,
+    stale,
+    reused
 };
 
 struct redis_channel_reply {
     redis_outcome      outcome;
-    std::string_view   epoch;        /* ok: the channel's; epoch: current */
+    std::string_view   epoch;        /* ok: the channel's; epoch, stale:
+                                      * Redis's ("" for stale: none) */
     uint64_t           base;
     uint64_t           last;
     uint64_t           first;
@@ -50,6 +60,20 @@ struct redis_channel_reply {
 /* invalid for any other shape, or an error reply (a script error). */
 status redis_channel_reply_parse(const resp_node *root,
     redis_channel_reply &out) noexcept;
+
+
+/* publish's extra. */
+struct redis_publish_extra {
+    uint64_t  receivers;
+    uint64_t  seq;
+    uint16_t  status;                /* 201 or 202 */
+    bool      repeat;
+};
+
+/* invalid unless {receivers, seq, status, repeat} as above, with seq in
+ * 1..last of r (a repeat's seq may be of an older life: <= last). */
+status redis_publish_extra_parse(const redis_channel_reply &r,
+    redis_publish_extra &out) noexcept;
 
 
 struct redis_entry {

@@ -90,18 +90,37 @@ local function first_live(stream, cutoff)
     local e = redis.call('XRANGE', stream, id(hi), '+', 'COUNT', 1)[1]
     return seq_of(e[1]), from
 end
+
+-- The deployment's epoch key against the caller's epoch: none (FLUSHALL,
+-- a restart without data) or another one means the caller's view is gone.
+local function stale(key, epoch)
+    local cur = redis.call('GET', key)
+    if cur ~= epoch then
+        return {'stale', cur or ''}
+    end
+    return nil
+end
 )lua";
 
 
 /*
- * KEYS meta stream pubsub
- * ARGV epoch replace buffer ttl_ms inline_max sharded c e d
+ * KEYS meta stream pubsub idem
+ * ARGV epoch replace buffer ttl_ms inline_max sharded need idem_ttl_ms c e d
+ *      epoch_key
  *
  * XADD comes before every other write: if it fails (a stream that is ahead
- * of its meta, which the scripts never leave), nothing has changed.
+ * of its meta, which the scripts never leave), nothing has changed.  The
+ * idempotency record is read before anything is written and set in the
+ * same run as the message: a key is either unknown and the message stored
+ * with its record, or known and nothing stored.
  */
 constexpr char  publish_body[] = R"lua(
 local epoch = ARGV[1]
+local late = stale(ARGV[12], epoch)
+if late then
+    return late
+end
+
 local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
 local fresh = not m[1]
 
@@ -112,8 +131,24 @@ if m[1] and m[1] ~= epoch then
     fresh = true
 end
 
+local c, e, d = ARGV[9], ARGV[10], ARGV[11]
+local fp = redis.sha1hex(#c .. ' ' .. #e .. ' ' .. c .. e .. d)
+local done = redis.call('GET', KEYS[4])
 local s, b = 0, 0
 local now = now_ms()
+
+-- a record without its channel's meta (an orphan started over) is not
+-- this life's: the message is stored anew
+if done and not fresh then
+    local seq, status, was = string.match(done, '^(%d+) (%d+) (%x+)$')
+    if was ~= fp then
+        return {'reused'}
+    end
+    s, b = tonumber(m[2]), tonumber(m[3])
+    local first = first_live(KEYS[2], now - tonumber(ARGV[4])) or s + 1
+    return {'ok', epoch, b, s, first, s - first + 1,
+            {0, tonumber(seq), tonumber(status), 1}}
+end
 
 if fresh then
     redis.call('DEL', KEYS[2])
@@ -130,7 +165,6 @@ else
 end
 
 local seq = s + 1
-local c, e, d = ARGV[7], ARGV[8], ARGV[9]
 
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], id(seq),
            't', string.format('%d', now), 'c', c, 'e', e, 'd', d)
@@ -149,19 +183,29 @@ end
 
 local receivers = redis.call(ARGV[6] == '1' and 'SPUBLISH' or 'PUBLISH',
                              KEYS[3], note)
+local status = receivers >= tonumber(ARGV[7]) and 201 or 202
 
-return {'ok', epoch, b, seq, seq - count + 1, count, receivers}
+redis.call('SET', KEYS[4], string.format('%d %d %s', seq, status, fp),
+           'PX', ARGV[8])
+
+return {'ok', epoch, b, seq, seq - count + 1, count,
+        {receivers, seq, status, 0}}
 )lua";
 
 
 /*
  * KEYS meta stream
- * ARGV epoch after limit ttl_ms
+ * ARGV epoch after limit ttl_ms epoch_key
  *
  * Entries from the first live one are all live, so starting at
  * max(after + 1, first) returns no expired entry.
  */
 constexpr char  history_body[] = R"lua(
+local late = stale(ARGV[5], ARGV[1])
+if late then
+    return late
+end
+
 local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
 
 if not m[1] then
@@ -190,9 +234,14 @@ return {'ok', m[1], b, s, first, s - first + 1, entries}
 
 /*
  * KEYS meta stream
- * ARGV epoch ttl_ms
+ * ARGV epoch ttl_ms epoch_key
  */
 constexpr char  info_body[] = R"lua(
+local late = stale(ARGV[3], ARGV[1])
+if late then
+    return late
+end
+
 local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
 
 if not m[1] then
@@ -211,7 +260,7 @@ return {'ok', m[1], b, s, first, s - first + 1}
 
 /*
  * KEYS meta stream pubsub
- * ARGV epoch ttl_ms sharded
+ * ARGV epoch ttl_ms sharded epoch_key
  *
  * The meta stays, its base raised above every seq the ended life gave out:
  * the floor.  The delete is announced even with no meta, for subscribers
@@ -219,6 +268,11 @@ return {'ok', m[1], b, s, first, s - first + 1}
  */
 constexpr char  delete_body[] = R"lua(
 local epoch = ARGV[1]
+local late = stale(ARGV[4], epoch)
+if late then
+    return late
+end
+
 local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
 
 if m[1] and m[1] ~= epoch then
@@ -253,35 +307,48 @@ return {'ok', m[1], b, s, first, s - first + 1, nb}
 )lua";
 
 /* Flags (Redis docs, "Script flags"): see the header. */
-constexpr auto  publish_text = join("#!lua", prelude, publish_body);
-constexpr auto  history_text = join("#!lua flags=no-writes", prelude,
-                                    history_body);
-constexpr auto  info_text = join("#!lua flags=no-writes", prelude, info_body);
-constexpr auto  delete_text = join("#!lua flags=allow-oom", prelude,
-                                   delete_body);
+constexpr auto  publish_text = join("#!lua flags=allow-cross-slot-keys",
+                                    prelude, publish_body);
+constexpr auto  history_text = join(
+                    "#!lua flags=no-writes,allow-cross-slot-keys", prelude,
+                    history_body);
+constexpr auto  info_text = join(
+                    "#!lua flags=no-writes,allow-cross-slot-keys", prelude,
+                    info_body);
+constexpr auto  delete_text = join(
+                    "#!lua flags=allow-oom,allow-cross-slot-keys", prelude,
+                    delete_body);
 
 
-/* Most arguments of a call: EVALSHA sha numkeys, 3 keys, 9 ARGV. */
-constexpr size_t  args_max = 3 + 3 + 9;
+/* Most arguments of a call: EVALSHA sha numkeys, 4 keys, 12 ARGV. */
+constexpr size_t  args_max = 3 + 4 + 12;
 
 
+/* EVALSHA sha numkeys, then the keys: meta, stream, [pubsub,] [idem].  The
+ * epoch key is not among them: it is the last ARGV (see the header). */
 size_t
 head(resp_arg *v, const redis_script_ref &s, const redis_channel_keys &k,
-    size_t nkeys) noexcept
+    bool pubsub, std::string_view idem) noexcept
 {
-    bool  by_sha = !s.sha1.empty();
+    bool    by_sha = !s.sha1.empty();
+    size_t  n = 3;
 
     v[0] = resp_bytes(by_sha ? "EVALSHA" : "EVAL");
     v[1] = resp_bytes(by_sha ? s.sha1 : redis_script_text(s.which));
-    v[2] = resp_uint(nkeys);
-    v[3] = resp_bytes(k.meta);
-    v[4] = resp_bytes(k.stream);
+    v[n++] = resp_bytes(k.meta);
+    v[n++] = resp_bytes(k.stream);
 
-    if (nkeys == 3) {
-        v[5] = resp_bytes(k.pubsub);
+    if (pubsub) {
+        v[n++] = resp_bytes(k.pubsub);
     }
 
-    return 3 + nkeys;
+    if (!idem.empty()) {
+        v[n++] = resp_bytes(idem);
+    }
+
+    v[2] = resp_uint(n - 3);
+
+    return n;
 }
 
 
@@ -289,7 +356,7 @@ size_t
 publish_args(resp_arg *v, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_publish_args &a) noexcept
 {
-    size_t  n = head(v, s, k, 3);
+    size_t  n = head(v, s, k, true, a.idem_key);
 
     v[n++] = resp_bytes(a.epoch);
     v[n++] = resp_bytes(a.replace);
@@ -297,9 +364,12 @@ publish_args(resp_arg *v, const redis_script_ref &s,
     v[n++] = resp_uint(a.ttl_ms);
     v[n++] = resp_uint(a.inline_max);
     v[n++] = resp_uint(a.sharded);
+    v[n++] = resp_uint(a.need);
+    v[n++] = resp_uint(a.idem_ttl_ms);
     v[n++] = resp_bytes(a.content_type);
     v[n++] = resp_bytes(a.event);
     v[n++] = resp_bytes(a.data);
+    v[n++] = resp_bytes(k.epoch);
 
     return n;
 }
@@ -309,12 +379,13 @@ size_t
 history_args(resp_arg *v, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_history_args &a) noexcept
 {
-    size_t  n = head(v, s, k, 2);
+    size_t  n = head(v, s, k, false, {});
 
     v[n++] = resp_bytes(a.epoch);
     v[n++] = resp_uint(a.after);
     v[n++] = resp_uint(a.limit);
     v[n++] = resp_uint(a.ttl_ms);
+    v[n++] = resp_bytes(k.epoch);
 
     return n;
 }
@@ -324,10 +395,11 @@ size_t
 info_args(resp_arg *v, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_info_args &a) noexcept
 {
-    size_t  n = head(v, s, k, 2);
+    size_t  n = head(v, s, k, false, {});
 
     v[n++] = resp_bytes(a.epoch);
     v[n++] = resp_uint(a.ttl_ms);
+    v[n++] = resp_bytes(k.epoch);
 
     return n;
 }
@@ -337,11 +409,12 @@ size_t
 delete_args(resp_arg *v, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_delete_args &a) noexcept
 {
-    size_t  n = head(v, s, k, 3);
+    size_t  n = head(v, s, k, true, {});
 
     v[n++] = resp_bytes(a.epoch);
     v[n++] = resp_uint(a.ttl_ms);
     v[n++] = resp_uint(a.sharded);
+    v[n++] = resp_bytes(k.epoch);
 
     return n;
 }

@@ -24,12 +24,41 @@ namespace push {
  *   {<p>:<id>}:stream      stream, the history: entry <seq>-0, fields
  *                          t (Redis TIME, ms), c content type, e event, d data
  *   {<p>:<id>}:pubsub      the channel announcing messages and deletes
+ *   {<p>:<id>}:idem:<key>  string "<seq> <status> <sha1>", PX
+ *                          push_redis_idempotency_ttl: a publish's
+ *                          Idempotency-Key and what it was given
  *   {<p>}:probe:<server>   a server's probe channel (no script, see below)
  *
- * Each script names every key it touches in KEYS, all of one channel (one
- * hash tag, one slot), so Cluster routes it; the epoch key is in a slot of
- * its own and no script needs it together with a channel.  The pub/sub
- * channel is passed as a key too: SPUBLISH routes by it.
+ * Each script names in KEYS every key of its channel it touches, all of
+ * one hash tag (one slot), so Cluster routes it and refuses keys of two
+ * channels (CROSSSLOT); the pub/sub channel is passed as a key too
+ * (SPUBLISH routes by it).  One key is read and not declared: the epoch
+ * key, in the prefix's slot, passed by name as the last ARGV.  Redis
+ * allows that on one node, and in a cluster (flag allow-cross-slot-keys)
+ * only when the node also serves the prefix's slot: for a Cluster of
+ * several nodes (not supported yet) the epoch check needs a copy of the
+ * epoch in each node's slots.
+ *
+ * The epoch key in every script.  A channel script is sent with the epoch
+ * its server believes in; when Redis's epoch key is missing (FLUSHALL, a
+ * restart without data) or holds another epoch, the script does nothing
+ * and answers {"stale", <the key's value or "">}.  The server then runs its
+ * epoch procedure (SET NX GET below: adopt the epoch there or make a new
+ * one, ending its local copies of the old one) and sends the script again
+ * under the new epoch.  So no publish is acknowledged, and no history read,
+ * under an epoch Redis no longer holds: without this check, a server that
+ * held no copy of a channel would have a publish after a FLUSHALL made
+ * under the old epoch, acknowledged, and dropped at the next epoch check.
+ *
+ * Idempotency.  publish gets the key of a record, {<p>:<id>}:idem:<key>
+ * (the publisher's Idempotency-Key, or one the server made), and the
+ * status rule: 201 when the announcement reached at least need receivers,
+ * else 202.  If the record exists, nothing is stored: the answer carries
+ * the seq and status it records, and repeat = 1, or {"reused"} when the
+ * record was made for another message (content type, event and data,
+ * compared by SHA-1).  Else the message is stored and the record set, in
+ * the same run (a script is atomic): a publish that Redis ran late (after
+ * its server answered 503) is found by the retry that sends its key.
  *
  * The epoch.  SET {<p>}:epoch <fresh> NX GET (one command, atomic by itself,
  * no script): nil means our fresh random value is now the epoch, a string is
@@ -84,9 +113,11 @@ namespace push {
  * Replication.  Redis 7 replicates scripts by their effects (the only mode
  * since 7.0; redis.replicate_commands() is a no-op), so the XADD carrying
  * TIME's value and the XTRIM MINID it decided reach replicas as written.
- * Script flags (a "#!lua" shebang): publish has none (refused under OOM
- * before it writes anything), delete allow-oom (it frees memory), history
- * and info no-writes (EVALSHA_RO, replicas).  No KEYS, no SCAN.
+ * Script flags (a "#!lua" shebang): every script allow-cross-slot-keys
+ * (it reads the epoch key, see above); besides, publish has none (refused
+ * under OOM before it writes anything), delete allow-oom (it frees
+ * memory), history and info no-writes (EVALSHA_RO, replicas).  No KEYS, no
+ * SCAN.
  *
  * Replies and announcements are read by push_redis_reply.h.
  *
@@ -134,10 +165,12 @@ struct redis_channel_keys {
     std::string_view  meta;
     std::string_view  stream;
     std::string_view  pubsub;
+    std::string_view  epoch;         /* {<p>}:epoch, set by the caller;
+                                      * passed as an ARGV, not a key */
 };
 
-/* Bytes for the three keys; redis_channel_keys_write() writes them to out
- * and returns views into it. */
+/* Bytes for the three channel keys; redis_channel_keys_write() writes them
+ * to out and returns views into it (epoch left empty). */
 size_t redis_channel_keys_size(std::string_view prefix, std::string_view id)
     noexcept;
 redis_channel_keys redis_channel_keys_write(char *out,
@@ -151,6 +184,9 @@ struct redis_publish_args {
     uint64_t          ttl_ms;        /* push_message_ttl, >= 1 */
     uint64_t          inline_max;    /* bytes of c + e + d carried inline */
     bool              sharded;       /* SPUBLISH instead of PUBLISH */
+    uint64_t          need;          /* receivers for 201 (0: always) */
+    std::string_view  idem_key;      /* {<p>:<id>}:idem:<key> */
+    uint64_t          idem_ttl_ms;   /* its record's TTL, >= 1 */
     std::string_view  content_type;
     std::string_view  event;
     std::string_view  data;
@@ -178,13 +214,14 @@ struct redis_delete_args {
 /*
  * Each call is a RESP command; *_size() gives its exact length, *_write()
  * writes exactly that many bytes and returns the count (as
- * resp_command_write).  The KEYS are k's: meta and stream, and pubsub for
- * publish and delete.
+ * resp_command_write).
  *
- *   publish  ARGV epoch replace buffer ttl_ms inline_max sharded c e d
- *   history  ARGV epoch after limit ttl_ms
- *   info     ARGV epoch ttl_ms
- *   delete   ARGV epoch ttl_ms sharded
+ *   publish  KEYS meta stream pubsub idem
+ *            ARGV epoch replace buffer ttl_ms inline_max sharded need
+ *                 idem_ttl_ms c e d epoch_key
+ *   history  KEYS meta stream         ARGV epoch after limit ttl_ms epoch_key
+ *   info     KEYS meta stream         ARGV epoch ttl_ms epoch_key
+ *   delete   KEYS meta stream pubsub  ARGV epoch ttl_ms sharded epoch_key
  */
 size_t redis_publish_size(const redis_script_ref &s,
     const redis_channel_keys &k, const redis_publish_args &a) noexcept;
@@ -211,7 +248,7 @@ size_t redis_delete_write(char *out, const redis_script_ref &s,
  * itself (the link's ngx_push_redis_command): v has room for
  * redis_args_max; returns the count.  The views point into k and a.
  */
-constexpr size_t redis_args_max = 15;
+constexpr size_t redis_args_max = 19;
 
 size_t redis_publish_argv(resp_arg *v, const redis_script_ref &s,
     const redis_channel_keys &k, const redis_publish_args &a) noexcept;

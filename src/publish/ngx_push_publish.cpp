@@ -4,6 +4,7 @@
 #include "ngx_push_ipc.h"
 #include "ngx_push_redis_share.h"
 #include "push_id.h"
+#include "push_idempotency.h"
 #include "push_sse.h"
 
 
@@ -339,6 +340,34 @@ ngx_push_publish(ngx_http_request_t *r)
     }
 
     if (ngx_push_share_on()) {
+        /* Idempotency-Key (push_idempotency.h): Redis mode only; on one
+         * server a publish is stored or not before it is answered */
+        ngx_str_t          idem = ngx_null_string;
+        ngx_uint_t         idem_given = 0;
+        std::string_view   key;
+        ngx_str_t         *h;
+
+        h = ngx_push_find_header(r, "Idempotency-Key", 15);
+        if (h != nullptr) {
+            switch (push::idempotency_key_parse(ngx_push_sv(*h), key)) {
+            case push::status::ok:
+                idem.data = reinterpret_cast<u_char *>(
+                                const_cast<char *>(key.data()));
+                idem.len = key.size();
+                idem_given = 1;
+                break;
+            case push::status::too_large:
+                return ngx_push_reject(r, NGX_HTTP_BAD_REQUEST,
+                                       "Idempotency-Key longer than 128 "
+                                       "bytes");
+            default:
+                return ngx_push_reject(r, NGX_HTTP_BAD_REQUEST,
+                                       "invalid Idempotency-Key (a quoted "
+                                       "string of A-Z a-z 0-9 - . _ ~ : + / "
+                                       "=)");
+            }
+        }
+
         /* the zone must be able to hold what Redis takes */
         if (offsetof(ngx_push_msg_t, data) + in.ctype.len + in.event.len
             + in.data.len > zone->size / 2)
@@ -347,7 +376,8 @@ ngx_push_publish(ngx_http_request_t *r)
                                    "message too large for the push zone");
         }
 
-        return ngx_push_share_publish(r, &in, ngx_push_share_answered);
+        return ngx_push_share_publish(r, &in, idem_given ? &idem : nullptr,
+                                      ngx_push_share_answered);
     }
 
     src = ngx_push_store_publish(zone, &in, &info, &wake,

@@ -29,6 +29,7 @@ ngx_push_redis_conf_init(ngx_push_redis_conf_t *rcf)
     rcf->reconnect_min = NGX_CONF_UNSET_MSEC;
     rcf->reconnect_max = NGX_CONF_UNSET_MSEC;
     rcf->ping_interval = NGX_CONF_UNSET_MSEC;
+    rcf->idempotency_ttl = NGX_CONF_UNSET_MSEC;
     rcf->max_reply = NGX_CONF_UNSET_SIZE;
 }
 
@@ -227,6 +228,7 @@ ngx_push_redis_conf_merge(ngx_conf_t *cf, ngx_push_redis_conf_t *rcf)
     ngx_conf_init_msec_value(rcf->reconnect_min, 100);
     ngx_conf_init_msec_value(rcf->reconnect_max, 5000);
     ngx_conf_init_msec_value(rcf->ping_interval, 5000);
+    ngx_conf_init_msec_value(rcf->idempotency_ttl, 300000);
     ngx_conf_init_size_value(rcf->max_reply, 8 * 1024 * 1024);
 
     if (rcf->prefix.data == nullptr) {
@@ -238,7 +240,9 @@ ngx_push_redis_conf_merge(ngx_conf_t *cf, ngx_push_redis_conf_t *rcf)
         || ngx_push_redis_positive(cf, "push_redis_command_timeout",
                                    rcf->command_timeout) != NGX_CONF_OK
         || ngx_push_redis_positive(cf, "push_redis_ping_interval",
-                                   rcf->ping_interval) != NGX_CONF_OK)
+                                   rcf->ping_interval) != NGX_CONF_OK
+        || ngx_push_redis_positive(cf, "push_redis_idempotency_ttl",
+                                   rcf->idempotency_ttl) != NGX_CONF_OK)
     {
         return static_cast<char *>(NGX_CONF_ERROR);
     }

@@ -22,6 +22,8 @@ struct ngx_push_redis_conf_t {
     ngx_msec_t       reconnect_min;    /* ms, default 100ms */
     ngx_msec_t       reconnect_max;    /* ms, default 5s */
     ngx_msec_t       ping_interval;    /* ms, default 5s */
+    ngx_msec_t       idempotency_ttl;  /* ms an Idempotency-Key is kept in
+                                        * Redis, default 5m */
     size_t           max_reply;        /* bytes, default 8m */
     ngx_uint_t       line;             /* of push_redis_server, for errors */
 };

@@ -1,6 +1,7 @@
 /* Redis channel sharing: what Redis answers, into the zone's copy of a
  * channel: publishes, info, deletes, catch-ups, parked subscribers. */
 #include "ngx_push_redis_share_int.h"
+#include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
 #include "ngx_push_subscriber.h"
 
@@ -144,26 +145,67 @@ ngx_push_share_other_locked(ngx_pool_t *pool, ngx_push_channel_t *ch,
 }
 
 
-void
-ngx_push_share_published(ngx_push_share_op_t *op,
-    const push::redis_channel_reply &cr)
+/* A publish whose Idempotency-Key Redis knew: nothing was stored; the
+ * answer is the first one's (its seq and status), marked as a repeat.  The
+ * copy is left as it is: the message reached it by its announcement, or is
+ * read from Redis when a cursor needs it. */
+static void
+ngx_push_share_repeated(ngx_push_share_op_t *op,
+    const push::redis_channel_reply &cr, const push::redis_publish_extra &x)
 {
-    uint64_t                 seq = cr.last, receivers = 0, own = 0;
-    ngx_uint_t               catch_up = 0, lost = 0;
-    ngx_push_wake_t          wake = 0;
+    ngx_str_t                yes = ngx_string("true");
     ngx_push_zone_t         *zone = ngx_push_share_worker->zone;
     ngx_push_channel_t      *ch;
     ngx_push_channel_info_t  info;
 
-    if (cr.outcome != push::redis_outcome::ok) {
+    ngx_memzero(&info, sizeof(ngx_push_channel_info_t));
+
+    {
+        ngx_push_shm_lock  lock(zone->shpool);
+
+        ch = ngx_push_store_find_locked(zone, &op->id);
+        if (ch != nullptr) {
+            ngx_push_store_channel_info_locked(zone, ch, &info);
+        }
+
+        info.epoch = zone->sh->epoch;
+    }
+
+    info.last_seq = x.seq;
+    info.messages = static_cast<uint32_t>(cr.count);
+
+    ngx_log_error(NGX_LOG_INFO, op->r->connection->log, 0,
+                  "push: a publish to \"%V\" repeats Idempotency-Key "
+                  "\"%V\": answered as the first, seq %uL",
+                  &op->id, &op->idem, x.seq);
+
+    (void) ngx_push_add_header(op->r, "Idempotent-Replayed", &yes);
+    ngx_push_share_answer(op, x.status, &info, nullptr);
+}
+
+
+void
+ngx_push_share_published(ngx_push_share_op_t *op,
+    const push::redis_channel_reply &cr)
+{
+    uint64_t                   seq = cr.last;
+    ngx_uint_t                 catch_up = 0, lost = 0;
+    ngx_push_wake_t            wake = 0;
+    ngx_push_zone_t           *zone = ngx_push_share_worker->zone;
+    ngx_push_channel_t        *ch;
+    ngx_push_channel_info_t    info;
+    push::redis_publish_extra  x;
+
+    if (cr.outcome != push::redis_outcome::ok
+        || push::redis_publish_extra_parse(cr, x) != push::status::ok)
+    {
         ngx_push_share_failed(op, "the publish script made no message");
         return;
     }
 
-    if (cr.extra != nullptr && cr.extra->type == push::resp_type::integer
-        && cr.extra->integer > 0)
-    {
-        receivers = static_cast<uint64_t>(cr.extra->integer);
+    if (x.repeat) {
+        ngx_push_share_repeated(op, cr, x);
+        return;
     }
 
     ngx_memzero(&info, sizeof(ngx_push_channel_info_t));
@@ -222,7 +264,6 @@ ngx_push_share_published(ngx_push_share_op_t *op,
             }
 
             ngx_push_store_channel_info_locked(zone, ch, &info);
-            own = ch->redis_sub;
         }
 
     done:
@@ -254,9 +295,9 @@ ngx_push_share_published(ngx_push_share_op_t *op,
     info.last_seq = seq;
     info.messages = static_cast<uint32_t>(cr.count);
 
-    ngx_push_share_answer(op, info.subscribers || receivers > own
-                              ? NGX_HTTP_CREATED : NGX_HTTP_ACCEPTED,
-                          &info, nullptr);
+    /* the status the script decided and recorded with the key (see
+     * ngx_push_share_send), so that a repeat is answered the same */
+    ngx_push_share_answer(op, x.status, &info, nullptr);
 }
 
 

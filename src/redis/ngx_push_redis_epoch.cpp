@@ -239,7 +239,8 @@ ngx_push_share_epoch_reply(void *data, const push::resp_node *reply,
     }
 
     /* the channel's meta under another epoch than the deployment's: an
-     * orphan of a data loss; a publish starts it over */
+     * orphan of a data loss; a publish starts it over.  For a read that
+     * was refused stale, meta_epoch is the epoch it was sent under */
     if (op->meta_epoch[0] != '\0') {
         ngx_push_share_epoch_hex(epoch, cur);
 

@@ -66,8 +66,10 @@
 #include "ngx_push_redis_share_int.h"
 #include "ngx_push_http.h"
 #include "ngx_push_ipc.h"
+#include "push_idempotency.h"
 #include "push_redis_key.h"
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 
@@ -109,6 +111,7 @@ ngx_push_share_keys(ngx_pool_t *pool, u_char *buf, const ngx_str_t *id,
                 reinterpret_cast<char *>(buf),
                 ngx_push_sv(ngx_push_share_worker->conf->prefix),
                 ngx_push_sv(*id));
+    keys->epoch = ngx_push_sv(ngx_push_share_worker->epoch_key);
 
     return NGX_OK;
 }
@@ -143,6 +146,29 @@ ngx_push_share_answer(ngx_push_share_op_t *op, ngx_uint_t status,
 }
 
 
+/* Idempotency-Key: "<key>" on a publish's answer. */
+ngx_int_t
+ngx_push_share_idem_header(ngx_push_share_op_t *op)
+{
+    u_char     *p;
+    ngx_str_t   v;
+
+    p = static_cast<u_char *>(ngx_pnalloc(op->r->pool, op->idem.len + 2));
+    if (p == nullptr) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    *p++ = '"';
+    p = ngx_cpymem(p, op->idem.data, op->idem.len);
+    *p++ = '"';
+    v.len = p - v.data;
+
+    return ngx_push_add_header(op->r, "Idempotency-Key", &v) ? NGX_OK
+                                                             : NGX_ERROR;
+}
+
+
 void
 ngx_push_share_failed(ngx_push_share_op_t *op, const char *why)
 {
@@ -164,8 +190,22 @@ ngx_push_share_failed(ngx_push_share_op_t *op, const char *why)
         if (op->kind == ngx_push_share_kind::publish) {
             ngx_push_stats_add(&share->zone->sh->stats.redis_refused, 1);
         }
-        /* a script sent and not answered may still run (a Redis that
-         * stalled reads it when it resumes): the publisher must know */
+
+        if (op->sent && op->kind == ngx_push_share_kind::publish) {
+            /* a script sent and not answered may still run (a Redis
+             * that stalled reads it when it resumes): its key, sent back,
+             * makes the retry find it instead of storing it twice */
+            if (ngx_push_share_idem_header(op) == NGX_OK) {
+                ngx_push_share_answer(op, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      nullptr,
+                                      "redis did not answer, the publish "
+                                      "may have been done there: send it "
+                                      "again with this answer's "
+                                      "Idempotency-Key");
+                return;
+            }
+        }
+
         ngx_push_share_answer(op, NGX_HTTP_SERVICE_UNAVAILABLE, nullptr,
                               op->sent && op->kind
                                           != ngx_push_share_kind::info
@@ -204,12 +244,32 @@ ngx_push_share_send(ngx_push_share_op_t *op)
     ngx_push_share_epoch_hex(share->zone->sh->epoch, epoch);
     std::string_view  ep(epoch, 8);
 
+    ngx_memcpy(op->sent_epoch, epoch, 8);
+
     switch (op->kind) {
 
     case ngx_push_share_kind::publish: {
+        uint64_t                  need = 1;
+        ngx_push_channel_t       *ch;
         push::redis_publish_args  a;
 
+        {
+            /* 201 when a subscriber here or on another server gets it:
+             * Redis counts the receivers, this server's subscription
+             * being one of them; the script records the status with the
+             * key, so that a repeat answers the same */
+            ngx_push_shm_lock  lock(share->zone->shpool);
+
+            ch = ngx_push_store_find_locked(share->zone, &op->id);
+            if (ch != nullptr) {
+                need = ch->subscribers ? 0 : 1 + (ch->redis_sub ? 1 : 0);
+            }
+        }
+
         ref.which = push::redis_script::publish;
+        a.need = need;
+        a.idem_key = ngx_push_sv(op->idem_key);
+        a.idem_ttl_ms = share->conf->idempotency_ttl;
         a.epoch = ep;
         a.replace = op->replace ? std::string_view(op->meta_epoch, 8)
                                 : std::string_view();
@@ -333,6 +393,40 @@ ngx_push_share_reply(void *data, const push::resp_node *reply,
         ngx_log_error(NGX_LOG_NOTICE, share->log, 0,
                       "push: redis %V can be used again",
                       &share->conf->addr->name);
+    }
+
+    if (cr.outcome == push::redis_outcome::stale) {
+        /* Redis's epoch key is gone (FLUSHALL, a restart without data)
+         * or another: nothing was done; the epoch procedure, then the
+         * publish again under the epoch it leaves.  A read (history,
+         * info, delete) is of the epoch it was sent under: when that
+         * epoch is gone, it has no channel in the new one (none) */
+        if (op->kind == ngx_push_share_kind::publish) {
+            op->meta_epoch[0] = '\0';
+        } else {
+            ngx_memcpy(op->meta_epoch, op->sent_epoch, 8);
+        }
+
+        if (op->tries++ < 3 && ngx_push_share_epoch_check(op) == NGX_OK) {
+            return;
+        }
+        ngx_push_share_failed(op, "the epoch does not settle");
+        return;
+    }
+
+    if (cr.outcome == push::redis_outcome::reused) {
+        if (op->kind == ngx_push_share_kind::publish) {
+            /* the draft's answer to a key reused for another payload;
+             * nginx 1.22 has no reason phrase for 422 */
+            ngx_str_set(&op->r->headers_out.status_line,
+                        "422 Unprocessable Content");
+            ngx_push_share_answer(op, 422, nullptr,
+                                  "Idempotency-Key already used for "
+                                  "another message");
+            return;
+        }
+        ngx_push_share_failed(op, "a script answered in an unknown form");
+        return;
     }
 
     if (cr.outcome == push::redis_outcome::epoch) {
@@ -475,9 +569,13 @@ ngx_push_share_start(ngx_push_share_op_t *op, ngx_push_share_done_pt done)
 
 ngx_int_t
 ngx_push_share_publish(ngx_http_request_t *r, const ngx_push_publish_t *in,
-    ngx_push_share_done_pt done)
+    const ngx_str_t *idem, ngx_push_share_done_pt done)
 {
+    size_t                n;
+    u_char               *p;
+    unsigned char         rnd[16];
     ngx_push_share_op_t  *op;
+    ngx_push_share_t     *share = ngx_push_share_worker;
 
     op = ngx_push_share_op(r, ngx_push_share_kind::publish, &in->channel,
                            in->max_messages, in->ttl);
@@ -486,6 +584,42 @@ ngx_push_share_publish(ngx_http_request_t *r, const ngx_push_publish_t *in,
     }
 
     op->in = *in;
+
+    if (idem != nullptr) {
+        op->idem = *idem;
+
+    } else {
+        p = static_cast<u_char *>(
+                ngx_pnalloc(r->pool, push::idempotency_key_made));
+        if (p == nullptr) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "push: RAND_bytes() failed for an "
+                          "Idempotency-Key");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        push::idempotency_key_make(rnd, reinterpret_cast<char *>(p));
+        op->idem.data = p;
+        op->idem.len = push::idempotency_key_made;
+    }
+
+    n = push::redis_idem_key_size(ngx_push_sv(share->conf->prefix),
+                                  ngx_push_sv(in->channel),
+                                  ngx_push_sv(op->idem));
+    p = static_cast<u_char *>(ngx_pnalloc(r->pool, n));
+    if (p == nullptr) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    op->idem_key.data = p;
+    op->idem_key.len = push::redis_idem_key_write(
+                           reinterpret_cast<char *>(p),
+                           ngx_push_sv(share->conf->prefix),
+                           ngx_push_sv(in->channel), ngx_push_sv(op->idem));
 
     return ngx_push_share_start(op, done);
 }

@@ -38,9 +38,13 @@ void ngx_push_share_woken(ngx_push_zone_t *zone, ngx_uint_t slot);
 
 /* The publisher's three requests.  NGX_DONE: under way (the request is
  * counted once more, done answers it); else an HTTP status to answer now
- * (503 with its reason and Retry-After already set). */
+ * (503 with its reason and Retry-After already set).  idem: the
+ * publisher's Idempotency-Key, checked (push_idempotency.h), or nullptr:
+ * one is made, and given back in a 503 that says the publish may have been
+ * done. */
 ngx_int_t ngx_push_share_publish(ngx_http_request_t *r,
-    const ngx_push_publish_t *in, ngx_push_share_done_pt done);
+    const ngx_push_publish_t *in, const ngx_str_t *idem,
+    ngx_push_share_done_pt done);
 ngx_int_t ngx_push_share_info(ngx_http_request_t *r, const ngx_str_t *id,
     time_t ttl, ngx_push_share_done_pt done);
 ngx_int_t ngx_push_share_delete(ngx_http_request_t *r, const ngx_str_t *id,

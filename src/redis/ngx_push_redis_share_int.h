@@ -80,7 +80,11 @@ struct ngx_push_share_op_t {
     ngx_uint_t                    owned;     /* ngx_alloc'ed */
     ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
+    char                          sent_epoch[8];  /* the script's last */
     ngx_uint_t                    replace;   /* publish over an orphan */
+    ngx_str_t                     idem;      /* publish: its key (the
+                                              * publisher's or made) */
+    ngx_str_t                     idem_key;  /* {<p>:<id>}:idem:<key> */
 };
 
 
@@ -123,6 +127,7 @@ ngx_int_t ngx_push_share_keys(ngx_pool_t *pool, u_char *buf,
 ngx_str_t ngx_push_share_str(std::string_view sv);
 void ngx_push_share_answer(ngx_push_share_op_t *op, ngx_uint_t status,
     const ngx_push_channel_info_t *info, const char *reason);
+ngx_int_t ngx_push_share_idem_header(ngx_push_share_op_t *op);
 void ngx_push_share_failed(ngx_push_share_op_t *op, const char *why);
 ngx_int_t ngx_push_share_send(ngx_push_share_op_t *op);
 void ngx_push_share_reply(void *data, const push::resp_node *reply,

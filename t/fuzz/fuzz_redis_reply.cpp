@@ -210,6 +210,10 @@ reply_write(const push::redis_channel_reply &r)
         return "*1\r\n" + bulk("none");
     case push::redis_outcome::epoch:
         return "*2\r\n" + bulk("epoch") + bulk(r.epoch);
+    case push::redis_outcome::stale:
+        return "*2\r\n" + bulk("stale") + bulk(r.epoch);
+    case push::redis_outcome::reused:
+        return "*1\r\n" + bulk("reused");
     default:
         break;
     }
@@ -247,6 +251,19 @@ check_reply(const push::resp_node *root, input in,
         }
         break;
 
+    case push::redis_outcome::stale:
+        /* the epoch key's value, or "" when it is gone */
+        if (root->count != 2) {
+            abort();
+        }
+        break;
+
+    case push::redis_outcome::reused:
+        if (root->count != 1 || !r.epoch.empty()) {
+            abort();
+        }
+        break;
+
     case push::redis_outcome::ok:
         if ((root->count != 6 && root->count != 7) || r.epoch.empty()
             || r.base > r.last || r.first == 0 || r.first - 1 > r.last
@@ -280,6 +297,17 @@ check_reply(const push::resp_node *root, input in,
 
     if (r.outcome != push::redis_outcome::ok) {
         return;
+    }
+
+    /* publish's extra: what is accepted keeps the scripts' promises */
+    push::redis_publish_extra  x;
+
+    if (push::redis_publish_extra_parse(r, x) == push::status::ok
+        && (x.seq == 0 || x.seq > r.last
+            || (x.status != 201 && x.status != 202)
+            || (!x.repeat && x.seq != r.last)))
+    {
+        abort();
     }
 
     /* the edges of the reply's range, and every seq the input names */

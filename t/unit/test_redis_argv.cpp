@@ -22,6 +22,7 @@ struct keys_fixture {
     keys_fixture()
     {
         k = redis_channel_keys_write(buf, "push", "room");
+        k.epoch = "{push}:epoch";
     }
 };
 
@@ -56,22 +57,22 @@ static void
 test_publish_argv(void **)
 {
     keys_fixture        f;
-    redis_publish_args  a{ "0badcafe", "", 3, 60000, 65536, false,
-                           "text/plain", "news", std::string_view("a\0b", 3)
-                         };
+    redis_publish_args  a{ "0badcafe", "", 3, 60000, 65536, false, 1,
+                           "{push:room}:idem:k", 300000, "text/plain",
+                           "news", std::string_view("a\0b", 3) };
     redis_script_ref    by_sha{ redis_script::publish,
                                 "0123456789abcdef0123456789abcdef01234567" };
     redis_script_ref    by_text{ redis_script::publish, "" };
 
-    /* EVALSHA sha 3 meta stream pubsub + 9 ARGV */
+    /* EVALSHA sha 4 meta stream pubsub idem + 12 ARGV (the epoch key last) */
     same_bytes(by_sha, f.k, a, redis_publish_size, redis_publish_write,
-               redis_publish_argv, 15);
+               redis_publish_argv, 19);
     same_bytes(by_text, f.k, a, redis_publish_size, redis_publish_write,
-               redis_publish_argv, 15);
+               redis_publish_argv, 19);
 
     a.replace = "11111111";
     same_bytes(by_sha, f.k, a, redis_publish_size, redis_publish_write,
-               redis_publish_argv, 15);
+               redis_publish_argv, 19);
 }
 
 
@@ -88,11 +89,11 @@ test_history_info_delete_argv(void **)
     redis_script_ref    ds{ redis_script::del, "" };
 
     same_bytes(hs, f.k, h, redis_history_size, redis_history_write,
-               redis_history_argv, 9);
+               redis_history_argv, 10);
     same_bytes(is, f.k, i, redis_info_size, redis_info_write,
-               redis_info_argv, 7);
+               redis_info_argv, 8);
     same_bytes(ds, f.k, d, redis_delete_size, redis_delete_write,
-               redis_delete_argv, 9);
+               redis_delete_argv, 10);
 }
 
 
@@ -105,7 +106,7 @@ test_argv_names_the_keys(void **)
     redis_script_ref    hs{ redis_script::history,
                             "0123456789abcdef0123456789abcdef01234567" };
 
-    assert_int_equal(redis_history_argv(v, hs, f.k, h), 9);
+    assert_int_equal(redis_history_argv(v, hs, f.k, h), 10);
     assert_true(v[0].str == "EVALSHA");
     assert_true(v[1].str == hs.sha1);
     assert_true(v[2].number && v[2].abs == 2);
@@ -113,6 +114,7 @@ test_argv_names_the_keys(void **)
     assert_true(v[4].str == "{push:room}:stream");
     assert_true(v[5].str == "0badcafe");
     assert_true(v[6].number && v[6].abs == 0);
+    assert_true(v[9].str == "{push}:epoch");
 }
 
 

@@ -66,6 +66,8 @@ keys(std::string_view prefix, std::string_view id)
     b.k = redis_channel_keys_write(&b.bytes[0], prefix, id);
     assert_int_equal(b.k.meta.size() + b.k.stream.size()
                      + b.k.pubsub.size(), b.bytes.size());
+    assert_true(b.k.epoch.empty());
+    b.k.epoch = "{push}:epoch";
     return b;
 }
 
@@ -94,6 +96,14 @@ test_names(void **state)
                      p.size());
     assert_string_equal(p.c_str(), "{push}:probe:srv%251");
 
+    /* an Idempotency-Key's record: in its channel's slot, escaped */
+    std::string  ik(redis_idem_key_size("push", "room}1", "k%{1}"), '\0');
+
+    assert_int_equal(redis_idem_key_write(&ik[0], "push", "room}1",
+                                          "k%{1}"), ik.size());
+    assert_string_equal(ik.c_str(), "{push:room%7D1}:idem:k%25%7B1%7D");
+    assert_int_equal(redis_key_slot(ik), redis_key_slot(b.k.meta));
+
     /* the epoch key's slot is the prefix's alone */
     assert_int_equal(redis_key_slot("{push}:epoch"), redis_key_slot("push"));
 }
@@ -108,10 +118,14 @@ test_texts(void **state)
         redis_script  which;
         const char   *first_line;
     } cases[] = {
-        { redis_script::publish, "#!lua\n" },
-        { redis_script::history, "#!lua flags=no-writes\n" },
-        { redis_script::info, "#!lua flags=no-writes\n" },
-        { redis_script::del, "#!lua flags=allow-oom\n" },
+        /* the epoch key is in the prefix's slot (see the header) */
+        { redis_script::publish, "#!lua flags=allow-cross-slot-keys\n" },
+        { redis_script::history,
+          "#!lua flags=no-writes,allow-cross-slot-keys\n" },
+        { redis_script::info,
+          "#!lua flags=no-writes,allow-cross-slot-keys\n" },
+        { redis_script::del,
+          "#!lua flags=allow-oom,allow-cross-slot-keys\n" },
     };
 
     for (auto &c : cases) {
@@ -121,6 +135,8 @@ test_texts(void **state)
         assert_true(t.substr(0, want.size()) == want);
         /* the prelude follows, and no NUL of the joining is left */
         assert_true(t.find("local function first_live") != t.npos);
+        /* every script checks the deployment's epoch first */
+        assert_true(t.find("local late = stale(ARGV[") != t.npos);
         assert_true(t.find('\0') == t.npos);
         assert_true(t.back() == '\n');
         /* no command that walks the keyspace */
@@ -139,17 +155,19 @@ test_publish_call(void **state)
 
     keys_buf            b = keys("push", "a");
     std::string         data("bin\0\r\nary", 9);
-    redis_publish_args  a = { "0badcafe", "", 100, 3600000, 1024, true,
-                              "text/plain", "tick", data };
+    redis_publish_args  a = { "0badcafe", "", 100, 3600000, 1024, true, 2,
+                              "{push:a}:idem:k1", 300000, "text/plain",
+                              "tick", data };
     redis_script_ref    by_sha = { redis_script::publish,
                                    "0123456789abcdef0123456789abcdef01234567" };
     std::string         w(redis_publish_size(by_sha, b.k, a), '\0');
 
     assert_int_equal(redis_publish_write(&w[0], by_sha, b.k, a), w.size());
     expect_args(args_of(w), { "EVALSHA",
-        "0123456789abcdef0123456789abcdef01234567", "3", "{push:a}:meta",
-        "{push:a}:stream", "{push:a}:pubsub", "0badcafe", "", "100",
-        "3600000", "1024", "1", "text/plain", "tick", data });
+        "0123456789abcdef0123456789abcdef01234567", "4", "{push:a}:meta",
+        "{push:a}:stream", "{push:a}:pubsub", "{push:a}:idem:k1",
+        "0badcafe", "", "100", "3600000", "1024", "1", "2", "300000",
+        "text/plain", "tick", data, "{push}:epoch" });
 
     /* after NOSCRIPT: EVAL with the text */
     redis_script_ref  by_text = { redis_script::publish, {} };
@@ -163,8 +181,8 @@ test_publish_call(void **state)
 
     assert_string_equal(v[0].c_str(), "EVAL");
     assert_true(v[1] == redis_script_text(redis_script::publish));
-    assert_string_equal(v[7].c_str(), "12345678");
-    assert_string_equal(v[11].c_str(), "0");
+    assert_string_equal(v[8].c_str(), "12345678");
+    assert_string_equal(v[12].c_str(), "0");
 }
 
 
@@ -184,21 +202,22 @@ test_other_calls(void **state)
     w.assign(redis_history_size(h, b.k, ha), '\0');
     assert_int_equal(redis_history_write(&w[0], h, b.k, ha), w.size());
     expect_args(args_of(w), { "EVALSHA", "h", "2", "{p:x}:meta",
-        "{p:x}:stream", "e", "18446744073709551615", "50", "1000" });
+        "{p:x}:stream", "e", "18446744073709551615", "50", "1000",
+        "{push}:epoch" });
 
     redis_info_args  ia = { "e", 7 };
 
     w.assign(redis_info_size(i, b.k, ia), '\0');
     assert_int_equal(redis_info_write(&w[0], i, b.k, ia), w.size());
     expect_args(args_of(w), { "EVALSHA", "i", "2", "{p:x}:meta",
-        "{p:x}:stream", "e", "7" });
+        "{p:x}:stream", "e", "7", "{push}:epoch" });
 
     redis_delete_args  da = { "e", 7, false };
 
     w.assign(redis_delete_size(d, b.k, da), '\0');
     assert_int_equal(redis_delete_write(&w[0], d, b.k, da), w.size());
     expect_args(args_of(w), { "EVALSHA", "d", "3", "{p:x}:meta",
-        "{p:x}:stream", "{p:x}:pubsub", "e", "7", "0" });
+        "{p:x}:stream", "{p:x}:pubsub", "e", "7", "0", "{push}:epoch" });
 
     w.assign(redis_epoch_size("{p}:epoch", "0badcafe"), '\0');
     assert_int_equal(redis_epoch_write(&w[0], "{p}:epoch", "0badcafe"),
@@ -250,6 +269,45 @@ test_channel_reply(void **state)
     assert_non_null(r.extra);
     assert_int_equal(r.extra->integer, 2);
 
+    /* publish's extra: {receivers, seq, status, repeat} */
+    redis_publish_extra  x;
+
+    assert_int_equal(redis_publish_extra_parse(r, x), status::invalid);
+    assert_int_equal(redis_channel_reply_parse(read_reply(
+        "*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        "*4\r\n:2\r\n:12\r\n:201\r\n:0\r\n", nodes, 64), r), status::ok);
+    assert_int_equal(redis_publish_extra_parse(r, x), status::ok);
+    assert_int_equal(x.receivers, 2);
+    assert_int_equal(x.seq, 12);
+    assert_int_equal(x.status, 201);
+    assert_false(x.repeat);
+
+    /* a repeat: the recorded seq, older than the last */
+    assert_int_equal(redis_channel_reply_parse(read_reply(
+        "*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        "*4\r\n:0\r\n:7\r\n:202\r\n:1\r\n", nodes, 64), r), status::ok);
+    assert_int_equal(redis_publish_extra_parse(r, x), status::ok);
+    assert_int_equal(x.seq, 7);
+    assert_int_equal(x.status, 202);
+    assert_true(x.repeat);
+
+    const char  *bad_extra[] = {
+        ":0\r\n:7\r\n:202\r\n:0\r\n",   /* not a repeat: seq != last */
+        ":0\r\n:13\r\n:202\r\n:1\r\n",  /* past last */
+        ":0\r\n:0\r\n:202\r\n:1\r\n",   /* seq 0 */
+        ":0\r\n:12\r\n:200\r\n:0\r\n",  /* status */
+        ":0\r\n:12\r\n:201\r\n:2\r\n",  /* repeat */
+        ":-1\r\n:12\r\n:201\r\n:0\r\n", /* receivers */
+    };
+
+    for (const char *e : bad_extra) {
+        assert_int_equal(redis_channel_reply_parse(read_reply(
+            std::string("*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n"
+                        ":3\r\n:10\r\n*4\r\n") + e, nodes, 64), r),
+            status::ok);
+        assert_int_equal(redis_publish_extra_parse(r, x), status::invalid);
+    }
+
     /* info: no extra; nothing live: first = last + 1 */
     assert_int_equal(redis_channel_reply_parse(read_reply(
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:10\r\n:0\r\n", nodes, 64),
@@ -267,6 +325,21 @@ test_channel_reply(void **state)
     assert_int_equal(r.outcome, redis_outcome::epoch);
     assert_true(r.epoch == "12345678");
 
+    /* the deployment's epoch key gone, or another */
+    assert_int_equal(redis_channel_reply_parse(read_reply(
+        "*2\r\n$5\r\nstale\r\n$0\r\n\r\n", nodes, 64), r), status::ok);
+    assert_int_equal(r.outcome, redis_outcome::stale);
+    assert_true(r.epoch.empty());
+    assert_int_equal(redis_channel_reply_parse(read_reply(
+        "*2\r\n$5\r\nstale\r\n$8\r\n12345678\r\n", nodes, 64), r),
+        status::ok);
+    assert_int_equal(r.outcome, redis_outcome::stale);
+    assert_true(r.epoch == "12345678");
+
+    assert_int_equal(redis_channel_reply_parse(read_reply(
+        "*1\r\n$6\r\nreused\r\n", nodes, 64), r), status::ok);
+    assert_int_equal(r.outcome, redis_outcome::reused);
+
     const char  *bad[] = {
         "-ERR user_script:1: Script attempted to access ...\r\n",
         "*0\r\n",
@@ -275,6 +348,9 @@ test_channel_reply(void **state)
         "*2\r\n$4\r\nnone\r\n:1\r\n",
         "*2\r\n$5\r\nepoch\r\n$0\r\n\r\n",
         "*1\r\n$5\r\nepoch\r\n",
+        "*1\r\n$5\r\nstale\r\n",
+        "*2\r\n$5\r\nstale\r\n:1\r\n",
+        "*2\r\n$6\r\nreused\r\n$1\r\nx\r\n",
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:-1\r\n:9\r\n:10\r\n:0\r\n",
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:11\r\n:0\r\n",  /* first */
         "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:10\r\n:9\r\n:10\r\n:0\r\n", /* base */
