@@ -85,14 +85,28 @@ public:
                 has_data_ = true;
             } else if (name == "event") {
                 event_.assign(value);
+            } else if (name == "id") {
+                last_id_.assign(value);
             }
         }
         buf.erase(0, pos);
     }
 
+    /* the last "id:" seen: what a reconnect sends as Last-Event-ID */
+    const std::string &last_id() const { return last_id_; }
+
+    /* a new connection: a half-read event is gone, the id stays */
+    void restart()
+    {
+        data_.clear();
+        event_.clear();
+        has_data_ = false;
+    }
+
 private:
     std::string data_;
     std::string event_;
+    std::string last_id_;
     bool has_data_ = false;
 };
 
