@@ -349,9 +349,9 @@ static ngx_command_t  ngx_push_commands[] = {
 
     { ngx_string("push_redis_experimental"),
       NGX_HTTP_MAIN_CONF | NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      ngx_push_redis_experimental,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_push_main_conf_t, redis.experimental),
+      0,
       nullptr },
 
     { ngx_string("push_redis_prefix"),

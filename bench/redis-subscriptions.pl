@@ -84,7 +84,6 @@ http {
     keepalive_requests 1000000;
     push_zone push 128m;
     push_redis_server redis://127.0.0.1:$rport;
-    push_redis_experimental on;
     server {
         listen 127.0.0.1:$port;
         location ~ ^/pub/(?<ch>[\\w.-]+)\$ { push_publisher; push_channel \$ch; push_message_buffer 1; }

@@ -133,7 +133,6 @@ write_conf() {
             cat <<EOF
     push_zone bench 64m;
     push_redis_server redis://127.0.0.1:$REDIS_PORT/$DB_OURS;
-    push_redis_experimental on;
     push_redis_prefix bench;
     server {
         listen 127.0.0.1:$port backlog=4096;

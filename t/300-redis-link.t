@@ -24,7 +24,6 @@ __DATA__
 === TEST 1: both workers' links come up, with a round-trip latency
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location = /stats { push_stats; }
 --- init
@@ -44,7 +43,6 @@ qr/"redis":\{"state":"up","workers_up":2,"workers_connecting":0,"workers_down":0
 === TEST 2: Prometheus has the link's figures
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location = /stats { push_stats; }
 --- init
@@ -62,7 +60,6 @@ qr/^nginx_push_redis_workers\{state="up"\} 2\n.*^# TYPE nginx_push_redis_reconne
 === TEST 3: Redis killed: down at once, backoff not a loop, one warn per worker, nginx serves; restarted: up again
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_command_timeout 1s;
     push_redis_connect_timeout 500ms;
     push_redis_reconnect 100ms 1s;
@@ -134,7 +131,6 @@ sub { my $t = $_[0]; $t =~ s/tries_3s=\d+ bounded=yes/tries_3s=OK/; $t }
 === TEST 4: CLIENT KILL TYPE pubsub: new subscription connections, every channel subscribed again
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_reconnect 100ms 1s;
 --- config
     location = /stats { push_stats; }
@@ -198,7 +194,6 @@ subscribed_before=2 killed=2 new_connections=yes same_channels=yes up=yes reconn
 === TEST 5: a Redis that stops answering (SIGSTOP) is found by the probe and replaced after SIGCONT
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_command_timeout 1s;
     push_redis_connect_timeout 500ms;
     push_redis_reconnect 100ms 1s;
@@ -258,7 +253,6 @@ found=yes in_time=yes served=200 up_again=yes replaced=yes
     load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location = /stats { push_stats; }
     location = /nchan_stats { nchan_stub_status; }
@@ -285,7 +279,6 @@ die "our module needs a redis symbol from somewhere\n"
 === TEST 7: a wrong password: one clear warn per worker, retries backed off
 --- http_config
     push_redis_server redis://pushtest:wrong@127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_reconnect 200ms 1s;
 --- config
     location = /stats { push_stats; }
@@ -316,7 +309,6 @@ state=down errors_bounded=yes
 === TEST 8: the right password: up
 --- http_config
     push_redis_server redis://pushtest:right@127.0.0.1:$TEST_NGINX_REDIS_PORT/3;
-    push_redis_experimental on;
 --- config
     location = /stats { push_stats; }
 --- init
@@ -332,20 +324,35 @@ qr/"redis":\{"state":"up","workers_up":2,/
 
 
 
-=== TEST 9: push_redis_server without push_redis_experimental is refused
+=== TEST 9: push_redis_experimental, no longer needed, still starts with a warning saying to remove it
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental on;
+--- config
+    location = /t { return 200 "started\n"; }
+--- request
+GET /t
+--- response_body
+started
+--- error_log
+push_redis_experimental is no longer needed and does nothing
+
+
+
+=== TEST 9b: push_redis_experimental takes on or off only
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    push_redis_experimental yes;
 --- config
 --- must_die
 --- error_log
-is experimental: channels are not shared through Redis yet
+invalid value "yes" in "push_redis_experimental", it must be "on" or "off"
 
 
 
 === TEST 10: a URL that is not redis:// is refused
 --- http_config
     push_redis_server http://127.0.0.1:6379;
-    push_redis_experimental on;
 --- config
 --- must_die
 --- error_log
@@ -356,7 +363,6 @@ invalid push_redis_server "http://127.0.0.1:6379": expected redis://
 === TEST 11: rediss:// (TLS) is refused, saying why
 --- http_config
     push_redis_server rediss://127.0.0.1:6379;
-    push_redis_experimental on;
 --- config
 --- must_die
 --- error_log
@@ -367,7 +373,6 @@ rediss:// (TLS) is not supported
 === TEST 12: a database that is not a number is refused
 --- http_config
     push_redis_server redis://127.0.0.1:6379/x;
-    push_redis_experimental on;
 --- config
 --- must_die
 --- error_log
@@ -378,7 +383,6 @@ the database must be a number
 === TEST 13: a bad port is refused by nginx's own URL parser
 --- http_config
     push_redis_server redis://127.0.0.1:99999;
-    push_redis_experimental on;
 --- config
 --- must_die
 --- error_log
@@ -430,7 +434,6 @@ push_redis_max_reply must be 4k to 512m, not 1024
 --- http_config
     push_redis_server redis://127.0.0.1:6379;
     push_redis_server redis://127.0.0.1:6380;
-    push_redis_experimental on;
 --- config
 --- must_die
 --- error_log

@@ -26,7 +26,6 @@ __DATA__
 === TEST 1: a message published through A reaches SSE, WebSocket and long-poll subscribers on B with A's id, pushed (< 1 s)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
     location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
@@ -98,7 +97,6 @@ published=201 sse=same_id ws=hello longpoll=hello etag=same_id fast=yes
 === TEST 2: ids strictly increase across publishes interleaved through A and B; subscribers on both see them in order
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -170,7 +168,6 @@ seqs=1,2,3,4,5,6,7,8,9,10 A=all_in_order B=all_in_order
 === TEST 3: a cursor from A resumes on B, with messages B never held
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -235,7 +232,6 @@ A_poll=m2 B_longpoll=m3 etag=E:3 B_sse=id: E:3|data: m3||id: E:4|data: m4||
 === TEST 4: SSE reconnecting to the other server with Last-Event-ID gets exactly the missed messages, or the gap signal when they are gone (buffer 3, publish 6)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -309,7 +305,6 @@ missed=id: E:3|data: m3||id: E:4|data: m4|| gone=event: gap|data: 2||id: E:4|dat
 === TEST 5: Redis killed: 503 with Retry-After and a reason; back (with its data): publishes work, a subscriber that stayed gets every acknowledged message once
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -398,7 +393,6 @@ down=503 retry_after=1 reason=one_line acked=4 stayed_got=each_once closed=no
 === TEST 6: FLUSHALL: a new epoch is made, subscribers of the old one get the gap signal
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -479,7 +473,6 @@ old_stream_ended=yes new_epoch=yes new_seq=1 resume=event: gap|data: unknown||id
 === TEST 7: CLIENT KILL TYPE pubsub: subscriptions are made again and the channel caught up, nothing lost, nothing twice
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -563,7 +556,6 @@ published=202,202 got=m1,m2,m3 then=m1,m2,m3,m4 catchups_counted=yes prometheus=
 === TEST 8: DELETE through A ends B's subscribers (SSE ends, long-poll 410)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -643,7 +635,6 @@ deleted=200 sse_ended=yes longpoll=410 info_on_B=404
 === TEST 9: the worker holding B's subscription lease is killed (kill -9): another takes it over and delivery goes on
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -731,7 +722,6 @@ taken_over=yes survivor_got=before,after subscriptions=1
 === TEST 10: one Redis subscription per server and channel, dropped a few seconds after the last subscriber left
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -804,7 +794,6 @@ six_subscribers=2 channels=1 delivered=6 just_after=2 later=0
 === TEST 11: without a cursor, push_first_message means the same on a server that never held the channel (newest, oldest, 2)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ {
         push_publisher; push_channel $ch; push_message_buffer 3;
@@ -866,7 +855,6 @@ B:newest=m4,oldest=m2,two=m3+m4 A:newest=m4,oldest=m2,two=m3+m4
 === TEST 12: Redis away: subscribers stay (pings go on), a new stream is accepted; back: both get what is published, once
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
     push_redis_connect_timeout 500ms;
@@ -944,7 +932,6 @@ new_accepted=yes old_pinged=yes acked=1 old=m1+m2 new=m2
 === TEST 13: B reloaded while A publishes: the lease passes to a new worker, a client that resumes on B gets every acknowledged message once
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
     location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
@@ -1022,7 +1009,6 @@ ended_by_reload=yes acked=20 got=each_once_in_order lease_taken=again
 === TEST 14: a subscriber that stays connected while what it missed is trimmed in Redis gets the gap signal, then what is kept (buffer 3)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_reconnect 1s 2s;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ {
@@ -1084,7 +1070,6 @@ after=event: gap|data: 2||id: E:4|data: m4||id: E:5|data: m5||id: E:6|data: m6||
 === TEST 15: a Redis that stops answering (SIGSTOP): publishes get 503 after push_redis_command_timeout; answering again: they work
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_command_timeout 500ms;
     push_redis_connect_timeout 500ms;
     push_redis_reconnect 100ms 500ms;
@@ -1147,7 +1132,6 @@ before=202 stalled=503 retry_after=1 reason=maybe_done within=timeout after=202 
     load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
     location ~ ^/sub/(?<ch>[\w.-]+)$ { push_subscriber; push_channel $ch; }
@@ -1201,7 +1185,6 @@ nchan_on_B=yes sse=same_id
 === TEST 17: FLUSHALL between two publishes: the second is not given an id of the old epoch again, and is kept
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 30s;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
@@ -1254,7 +1237,6 @@ status=202 reused=no new_epoch=yes resume=unknown,m3 kept=yes
 === TEST 18: a message too large to be announced inline (100 KB) is read from the stream by the other server and delivered whole
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     client_body_buffer_size 1m;
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }

@@ -27,7 +27,6 @@ __DATA__
 === TEST 1: 50 subscribers arrive on B with one cursor of a channel B does not hold: a few history reads in Redis, not 50; each gets exactly the missed messages
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 2s;
@@ -120,7 +119,6 @@ GET /result
 === TEST 2: 1,500 subscribers on 1,500 channels of B leave at once: every Redis subscription is dropped after the delay (one connection queues 1,024 commands)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 2s;
@@ -181,7 +179,6 @@ subscribed=1500 kept_3s=all later=0
 === TEST 3: B's lease holder killed (kill -9) while 2,600 channels have subscribers: the new holder subscribes every channel the other worker's subscribers are on, and delivery goes on
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 2s;

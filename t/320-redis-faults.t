@@ -131,7 +131,6 @@ __DATA__
 === TEST 1: only A's path to Redis stalls: A's publishes 503 after the command timeout, A's link is found dead without a close and replaced after; what B took meanwhile reaches A's subscriber after it, once each, in order, pings meanwhile
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_STALL_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -229,7 +228,6 @@ A_publish=503 retry_after=1 within=timeout B_acked=5 A_down=yes A_why=no_reply A
 === TEST 2: replies held, commands run ("may have been done"): what subscribers on either server get afterwards has no duplicate and no gap, with the same ids on both; a cursor resumes on either
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_STALL_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 1s;
@@ -318,7 +316,6 @@ A_publish=503 reason=maybe_done a1_done=yes A_after=201 same_on_both=yes once_ea
 === TEST 3: a stalled Redis never stalls what is local: on A, an SSE client with Last-Event-ID and a long-poll with a cursor A's copy holds are served at once, a WebSocket gets its pong, a plain location and push_stats answer; before and after the link is found dead
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_STALL_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 3s;
@@ -413,7 +410,6 @@ stalled: sse=m2+m3 longpoll=200/m3 pong=pstalled plain=plain stats=200 fast=yes 
 === TEST 4: a slow Redis never stalls what is local: while A's subscriptions are being made again over a slow path (1 s each way), a cursor A's copy holds is served at once; nothing is doubled after
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_STALL_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 5s;
@@ -490,7 +486,6 @@ sse=m2+m3 longpoll=200/m3 fast=yes kept=m1+m2+m3+m4 resumed=m2+m3+m4 after=201
 === TEST 5: B's path stalls this time (A's workers carry the verdict): the worker holding B's subscription lease is killed (kill -9) while it catches up after the stall; another takes over and catches up at once; nothing acknowledged is lost or doubled
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 1s;
     push_redis_reconnect 100ms 500ms;
     push_redis_command_timeout 4s;

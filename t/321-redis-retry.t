@@ -27,7 +27,6 @@ __DATA__
 === TEST 1: Redis stalls (SIGSTOP) during a publish: 503 with an Idempotency-Key; Redis runs it when it resumes; the retry with the key through A and B gets the same id and status, and the message is held once (A, B, Redis)
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_command_timeout 500ms;
     push_redis_connect_timeout 500ms;
     push_redis_reconnect 100ms 500ms;
@@ -129,7 +128,6 @@ first=201 stalled=503 key=made reason=says_retry_with_key redis_ran_it=yes retry
 === TEST 2: the publisher's own Idempotency-Key: a repeat stores nothing and answers as the first (status, id, Idempotent-Replayed); the same key for another message is refused 422; keys that are too long or of other characters 400
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
     location = /stats { push_stats; }
@@ -200,7 +198,6 @@ first=202,1 other=202,2 again=202,1,replayed/202,1,replayed/202,1,replayed/202,1
 === TEST 3: FLUSHALL, then at once a publish through a server that holds no copy of the channel (the periodic check 30 s away): acknowledged under the new epoch, and readable on the server that held the old copy
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 30s;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
@@ -278,7 +275,6 @@ status=201 acked_under=new_epoch redis_epoch_is_its=yes B_resume=event: gap|data
 === TEST 4: FLUSHALL, then at once a cursor of the old epoch resumes on a server that holds no copy of the channel (the periodic check 30 s away): the history read finds the epoch gone; the gap signal comes with a cursor of the epoch Redis holds, not of the lost one
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_ping_interval 30s;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }
@@ -370,7 +366,6 @@ push_redis_idempotency_ttl must be more than 0
 === TEST 7: push_redis_idempotency_ttl is the record's TTL in Redis
 --- http_config
     push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
-    push_redis_experimental on;
     push_redis_idempotency_ttl 90s;
 --- config
     location ~ ^/pub/(?<ch>[\w.-]+)$ { push_publisher; push_channel $ch; }

@@ -23,7 +23,6 @@ void
 ngx_push_redis_conf_init(ngx_push_redis_conf_t *rcf)
 {
     /* url, addr, user, password, auth, db, prefix, line: zero */
-    rcf->experimental = NGX_CONF_UNSET;
     rcf->connect_timeout = NGX_CONF_UNSET_MSEC;
     rcf->command_timeout = NGX_CONF_UNSET_MSEC;
     rcf->reconnect_min = NGX_CONF_UNSET_MSEC;
@@ -136,6 +135,33 @@ ngx_push_redis_server(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* push_redis_experimental gated the Redis mode while it had known gaps;
+ * push_redis_server alone turns it on now.  A configuration that still
+ * says it keeps working, and is told it may drop the line. */
+char *
+ngx_push_redis_experimental(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    auto  *value = static_cast<ngx_str_t *>(cf->args->elts);
+
+    if (ngx_strcmp(value[1].data, "on") != 0
+        && ngx_strcmp(value[1].data, "off") != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\", "
+                           "it must be \"on\" or \"off\"",
+                           &value[1], &cmd->name);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "push_redis_experimental is no longer needed and "
+                       "does nothing: push_redis_server alone shares the "
+                       "channels through Redis; remove the line");
+
+    return NGX_CONF_OK;
+}
+
+
 /* A key prefix: printable ASCII without spaces and braces (a brace would
  * break the hash tag; see push_redis_key.h), at most 64 bytes. */
 char *
@@ -222,7 +248,6 @@ ngx_push_redis_positive(ngx_conf_t *cf, const char *name, ngx_msec_t v)
 char *
 ngx_push_redis_conf_merge(ngx_conf_t *cf, ngx_push_redis_conf_t *rcf)
 {
-    ngx_conf_init_value(rcf->experimental, 0);
     ngx_conf_init_msec_value(rcf->connect_timeout, 1000);
     ngx_conf_init_msec_value(rcf->command_timeout, 2000);
     ngx_conf_init_msec_value(rcf->reconnect_min, 100);
@@ -253,19 +278,6 @@ ngx_push_redis_conf_merge(ngx_conf_t *cf, ngx_push_redis_conf_t *rcf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "push_redis_max_reply must be 4k to 512m, "
                            "not %uz", rcf->max_reply);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
-
-    /* Channels are not shared through Redis yet (issue 15): a server
-     * that names Redis would look like it shares them and would not.  So
-     * the link runs only when its user says they know. */
-    if (rcf->url.len != 0 && !rcf->experimental) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "push_redis_server (line %ui) is experimental: "
-                           "channels are not shared through Redis yet, "
-                           "only the link runs; set "
-                           "\"push_redis_experimental on\" to run it anyway",
-                           rcf->line);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
 

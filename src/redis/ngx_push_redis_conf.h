@@ -16,7 +16,6 @@ struct ngx_push_redis_conf_t {
     ngx_uint_t       auth;             /* credentials were given */
     ngx_uint_t       db;               /* SELECT, default 0 */
     ngx_str_t        prefix;           /* push_redis_prefix, default push */
-    ngx_flag_t       experimental;     /* push_redis_experimental, off */
     ngx_msec_t       connect_timeout;  /* ms, default 1s */
     ngx_msec_t       command_timeout;  /* ms, default 2s */
     ngx_msec_t       reconnect_min;    /* ms, default 100ms */
@@ -33,6 +32,8 @@ void ngx_push_redis_conf_init(ngx_push_redis_conf_t *rcf);
 char *ngx_push_redis_conf_merge(ngx_conf_t *cf, ngx_push_redis_conf_t *rcf);
 char *ngx_push_redis_server(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_push_redis_prefix(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_push_redis_experimental(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_push_redis_reconnect(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
