@@ -3,44 +3,15 @@
 // a backend would (HTTP POST to /pub/), through the page's own box and its
 // WebSocket, and checks what every panel received: all of it, in order,
 // once.  Prints one PASS/FAIL line per check; exits 1 on any FAIL.
-import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-
-const BASE = process.env.E2E_BASE;
-const OUT = process.env.E2E_OUT;
-const PREFIX = process.env.E2E_PREFIX;
-const NGINX_BIN = process.env.NGINX_BIN || '/usr/sbin/nginx';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!BASE || !OUT || !PREFIX) {
-  console.error('run me through t/e2e/run.sh (E2E_BASE, E2E_OUT, E2E_PREFIX)');
-  process.exit(2);
-}
+import { BASE, OUT, check, failureCount, sleep, waitFor, reloadNginx,
+  launchBrowser } from './common.mjs';
 
 // A channel of its own, so that nothing left in the zone can interfere.
 const channel = 'e2e-' + Date.now().toString(36);
 const PANELS = ['poll', 'longpoll', 'stream', 'sse', 'ws'];
 const started = Date.now();
-let failures = 0;
-
-function check(name, ok, detail) {
-  console.log((ok ? 'PASS' : 'FAIL') + ': ' + name + (detail ? ' (' + detail + ')' : ''));
-  if (!ok) failures++;
-  return ok;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await sleep(100);
-  }
-}
 
 // As a backend publishes: JSON with the send time, so the page can show
 // the latency.
@@ -99,16 +70,7 @@ function median(xs) {
 
 // --- browser ------------------------------------------------------------
 
-const profile = path.join(OUT, 'chromium-profile'); // empty: a fresh browser
-fs.mkdirSync(profile, { recursive: true });
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync'],
-  viewport: { width: 1400, height: 900 },
-});
+const context = await launchBrowser('chromium-profile', { width: 1400, height: 900 });
 const consoleLog = fs.createWriteStream(path.join(OUT, 'console.log'));
 const pageErrors = [];
 const page = context.pages()[0] || await context.newPage();
@@ -205,8 +167,7 @@ try {
   await scenario('scenario 3', async () => {
     const before = await page.evaluate(() => ({ ...window.demo.sse,
       streamOpens: window.demo.stream.opens, streamEnds: window.demo.stream.ends }));
-    execFileSync(NGINX_BIN, ['-p', PREFIX, '-c', 'conf/nginx.conf', '-s', 'reload'],
-      { stdio: 'pipe' }); // the master's pid from the prefix's pid file
+    reloadNginx();
     await waitFor('the EventSource to lose its connection', async () =>
       (await page.evaluate(() => window.demo.sse.errors)) > before.errors, 10000);
     await waitFor('the stream to end', async () =>
@@ -312,5 +273,5 @@ try {
 }
 
 const secs = ((Date.now() - started) / 1000).toFixed(1);
-console.log(failures ? `e2e: ${failures} FAILED in ${secs} s` : `e2e: all passed in ${secs} s`);
-process.exit(failures ? 1 : 0);
+console.log(failureCount() ? `e2e: ${failureCount()} FAILED in ${secs} s` : `e2e: all passed in ${secs} s`);
+process.exit(failureCount() ? 1 : 0);

@@ -7,20 +7,10 @@
 // away, and once it is back it has everything, once, in order.  Then the
 // longpoll type again, against push_longpoll_multipart.
 // Prints one PASS/FAIL line per check; exits 1 on any FAIL.
-import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-
-const BASE = process.env.E2E_BASE;
-const OUT = process.env.E2E_OUT;
-const PREFIX = process.env.E2E_PREFIX;
-const NGINX_BIN = process.env.NGINX_BIN || '/usr/sbin/nginx';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!BASE || !OUT || !PREFIX) {
-  console.error('run me through t/e2e/run.sh (E2E_BASE, E2E_OUT, E2E_PREFIX)');
-  process.exit(2);
-}
+import { BASE, OUT, check, failureCount, sleep, waitFor, reloadNginx,
+  launchBrowser } from './common.mjs';
 
 // Each case: a NchanSubscriber type on a subscriber location.
 const CASES = [
@@ -31,25 +21,6 @@ const CASES = [
 
 const run = Date.now().toString(36);
 const started = Date.now();
-let failures = 0;
-
-function check(name, ok, detail) {
-  console.log((ok ? 'PASS' : 'FAIL') + ': ' + name + (detail ? ' (' + detail + ')' : ''));
-  if (!ok) failures++;
-  return ok;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, timeoutMs = 15000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await sleep(100);
-  }
-}
 
 // As a backend publishes; returns the message's id.
 async function publish(channel, text) {
@@ -68,12 +39,6 @@ async function publish(channel, text) {
 async function subscribers(channel) {
   const res = await fetch(`${BASE}/pub/${channel}`);
   return res.status === 200 ? (await res.json()).subscribers : 0;
-}
-
-function reload() {
-  // the master's pid from the prefix's pid file
-  execFileSync(NGINX_BIN, ['-p', PREFIX, '-c', 'conf/nginx.conf', '-s', 'reload'],
-    { stdio: 'pipe' });
 }
 
 // What the subscriber handed the application, checked against what was
@@ -97,16 +62,7 @@ function expectMessages(c, stage, got, want) {
 
 // --- browser ------------------------------------------------------------
 
-const profile = path.join(OUT, 'chromium-profile-nchan');
-fs.mkdirSync(profile, { recursive: true });
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync'],
-  viewport: { width: 1000, height: 700 },
-});
+const context = await launchBrowser('chromium-profile-nchan', { width: 1000, height: 700 });
 const consoleLog = fs.createWriteStream(path.join(OUT, 'nchan-console.log'));
 const pageErrors = [];
 const page = context.pages()[0] || await context.newPage();
@@ -143,7 +99,7 @@ async function runCase(c) {
     //    backend publishes while it is away; it comes back by itself and
     //    resumes after the last message it had.
     const before = st;
-    reload();
+    reloadNginx();
     await waitFor(`${c.name} to lose its connection`, async () => {
       const s = await state(c.name);
       return s.disconnects + s.errors.length > before.disconnects + before.errors.length;
@@ -215,7 +171,7 @@ async function runMultipartCase() {
     // 2. nginx reloads; three more are published while it is away; its
     //    next poll, with the cursor of a3, gets them in one answer
     const before = st;
-    reload();
+    reloadNginx();
     await waitFor(`${name} to lose its connection`, async () => {
       const s = await state(name);
       return s.disconnects + s.errors.length > before.disconnects + before.errors.length;
@@ -260,6 +216,6 @@ try {
 }
 
 const secs = ((Date.now() - started) / 1000).toFixed(1);
-console.log(failures ? `e2e nchan: ${failures} FAILED in ${secs} s`
+console.log(failureCount() ? `e2e nchan: ${failureCount()} FAILED in ${secs} s`
   : `e2e nchan: all passed in ${secs} s`);
-process.exit(failures ? 1 : 0);
+process.exit(failureCount() ? 1 : 0);
