@@ -4,11 +4,17 @@
 # started over as a cursor of another epoch is (gap "unknown", then one of
 # our ids), on every transport and from every place a cursor is read, not
 # refused for ever.  Text that is neither ours nor Nchan's stays 400.
+# The last blocks run with push_last_event_id and with Redis (a throwaway
+# redis-server on 127.0.0.1:$TEST_NGINX_REDIS_PORT, stopped by its pid).
 use lib 't/helpers';
 use PushTest;
+use PushRedis;
 use Test::Nginx::Socket 'no_plan';
 
 $ENV{TEST_NGINX_VERDICT_PORT} ||= 1989;
+$ENV{TEST_NGINX_REDIS_PORT} = redis_port();
+
+redis_start();
 
 no_shuffle();
 run_tests();
@@ -257,5 +263,119 @@ words=400 invalid message id
 sign=400 invalid message id
 other-escape=400 invalid message id
 ws=400 invalid message id
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: push_last_event_id holding an Nchan id starts over too
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber poll;
+        push_channel $ch;
+        push_last_event_id $http_x_cursor;
+    }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+PushTest::push_verdict(sub {
+    PushTest::push_request('POST', '/pub/v', 'v1');
+    my @out;
+
+    for my $case (['nchan', 'X-Cursor: 1606400000%3A%5B0%5D%2C-'],
+                  ['garbage', 'X-Cursor: 1606400000:0x'])
+    {
+        my ($name, @h) = @$case;
+        my $p = PushTest::push_request('GET', '/sub/v', undef, \@h);
+        (my $body = $p->{body}) =~ s/\n//g;
+        push @out, "$name=$p->{status} gap="
+                   . ($p->{headers}{'push-gap'} // '-') . " body=$body";
+    }
+
+    return join("\n", @out);
+});
+--- request
+GET /result
+--- timeout: 30
+--- response_body
+nchan=200 gap=unknown body=v1
+garbage=400 gap=- body=invalid message id
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: with Redis (push_redis_server): an Nchan id starts over as one of another epoch
+--- http_config
+    push_redis_server redis://127.0.0.1:$TEST_NGINX_REDIS_PORT;
+--- config
+    location ~ ^/pub/(?<ch>\w+)$ { push_publisher; push_channel $ch; }
+    location ~ ^/sub/(?<ch>\w+)$ {
+        push_subscriber;
+        push_channel $ch;
+        push_longpoll_timeout 5s;
+    }
+    location = /result {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_VERDICT_PORT;
+        proxy_read_timeout 30s;
+    }
+--- init
+PushTest::push_verdict(sub {
+    my $r;
+    # the first publish may come before the link to Redis is up: retry,
+    # bounded
+    for my $m ('r1', 'r2') {
+        my $deadline = time + 10;
+        while (1) {
+            $r = PushTest::push_request('POST', '/pub/rd', $m);
+            last if $r->{status} =~ /^20[12]$/ || time > $deadline;
+            select(undef, undef, undef, 0.1);
+        }
+    }
+    my $epoch = PushTest::push_epoch($r) or die "no epoch: $r->{body}\n";
+    my $other = sprintf '%08x', hex($epoch) ^ 1;
+    my @out;
+
+    for my $case (
+        ['nchan-poll', '/sub/rd?transport=poll',
+         'If-None-Match: 1606400000:0'],
+        ['nchan-longpoll', '/sub/rd?transport=longpoll'
+                           . '&last_event_id=1606400000%3A0'],
+        ['other-epoch', '/sub/rd?transport=longpoll', "Last-Event-ID: $other:1"])
+    {
+        my ($name, $path, @h) = @$case;
+        my $p = PushTest::push_request('GET', $path, undef, \@h);
+        my $etag = $p->{headers}{etag} // '-';
+        $etag =~ s/\Q$epoch\E/E/;
+        (my $body = $p->{body}) =~ s/\n//g;
+        push @out, "$name=$p->{status} gap="
+                   . ($p->{headers}{'push-gap'} // '-')
+                   . " etag=$etag body=$body";
+    }
+
+    my $s = PushTest::push_connect();
+    PushTest::push_send($s, 'GET', '/sub/rd HTTP/1.0', undef,
+                        ['Accept: text/event-stream',
+                         'Last-Event-ID: 1606400000:[1],-']);
+    my $got = PushTest::push_read_until($s, qr/data: r2\n\n/, 10);
+    close $s;
+    $got =~ s/^.*?\r\n\r\n//s;
+    $got =~ s/\Q$epoch\E/E/g;
+    $got =~ s/\n/|/g;
+    push @out, "sse=$got";
+
+    return join("\n", @out);
+});
+--- request
+GET /result
+--- timeout: 30
+--- response_body
+nchan-poll=200 gap=unknown etag="E:1" body=r1
+nchan-longpoll=200 gap=unknown etag="E:1" body=r1
+other-epoch=200 gap=unknown etag="E:1" body=r1
+sse=retry: 3000||event: gap|data: unknown||id: E:1|data: r1||id: E:2|data: r2||
 --- no_error_log
 [error]
