@@ -141,6 +141,127 @@ write_decimal(char *p, uint64_t v) noexcept
     return p + n;
 }
 
+/*
+ * Reads one character of an Nchan id at s[*pos], a percent-encoded
+ * separator counting as the character it stands for; '\0' at the end or on
+ * a '%' that encodes none of them.
+ */
+char
+nchan_char(std::string_view s, size_t *pos) noexcept
+{
+    static constexpr struct {
+        char  hex[2];
+        char  ch;
+    }  encoded[] = {
+        { { '3', 'A' }, ':' }, { { '2', 'C' }, ',' },
+        { { '5', 'B' }, '[' }, { { '5', 'D' }, ']' },
+    };
+
+    if (*pos >= s.size()) {
+        return '\0';
+    }
+
+    if (s[*pos] != '%') {
+        return s[(*pos)++];
+    }
+
+    if (s.size() - *pos < 3) {
+        return '\0';
+    }
+
+    for (const auto &e : encoded) {
+        char  lo = static_cast<char>(e.hex[1] | 0x20);
+
+        if (s[*pos + 1] == e.hex[0]
+            && (s[*pos + 2] == e.hex[1] || s[*pos + 2] == lo))
+        {
+            *pos += 3;
+            return e.ch;
+        }
+    }
+
+    return '\0';
+}
+
+
+/* Counts the decimal digits at s[*pos], at most max; 0 when too many. */
+size_t
+nchan_digits(std::string_view s, size_t *pos, size_t max) noexcept
+{
+    size_t  n = 0;
+
+    while (*pos < s.size() && s[*pos] >= '0' && s[*pos] <= '9') {
+        if (++n > max) {
+            return 0;
+        }
+        (*pos)++;
+    }
+
+    return n;
+}
+
+
+/* The tag list from s[pos] to the end, as Nchan writes it. */
+bool
+nchan_tags(std::string_view s, size_t pos) noexcept
+{
+    size_t  ntags = 0;
+    bool    bracketed = false;
+
+    for ( ;; ) {
+        size_t  at = pos;
+        char    ch = nchan_char(s, &at);
+        bool    open = ch == '[';
+
+        if (open) {
+            if (bracketed) {
+                return false;
+            }
+            bracketed = true;
+            pos = at;
+            at = pos;
+            ch = nchan_char(s, &at);
+        }
+
+        if (ch == '-') {
+            pos = at;
+
+            /* "-" alone is -1, never in brackets */
+            if (nchan_digits(s, &pos, 5) == 0
+                && (open || (pos < s.size() && s[pos] >= '0'
+                             && s[pos] <= '9')))
+            {
+                return false;
+            }
+
+        } else if (nchan_digits(s, &pos, 5) == 0) {
+            return false;
+        }
+
+        if (open) {
+            at = pos;
+            if (nchan_char(s, &at) != ']') {
+                return false;
+            }
+            pos = at;
+        }
+
+        if (++ntags > nchan_max_tags) {
+            return false;
+        }
+
+        if (pos == s.size()) {
+            return true;
+        }
+
+        at = pos;
+        if (nchan_char(s, &at) != ',') {
+            return false;
+        }
+        pos = at;
+    }
+}
+
 } /* namespace */
 
 
@@ -264,6 +385,40 @@ format_id(uint32_t epoch, uint64_t seq, char *buf, size_t len) noexcept
     c.seq[0] = seq;
 
     return format_cursor(c, buf, len);
+}
+
+bool
+nchan_id(std::string_view text) noexcept
+{
+    std::string_view  s = text;
+    cursor            ours;
+    size_t            pos = 0;
+
+    if (parse_cursor(text, ours) != status::invalid || !unwrap(s)) {
+        return false;
+    }
+
+    if (nchan_digits(s, &pos, seq_max_digits) == 0
+        || nchan_char(s, &pos) != ':')
+    {
+        return false;
+    }
+
+    return nchan_tags(s, pos);
+}
+
+
+bool
+nchan_tag(std::string_view text) noexcept
+{
+    std::string_view  s = text;
+    cursor            ours;
+
+    if (parse_cursor(text, ours) != status::invalid || !unwrap(s)) {
+        return false;
+    }
+
+    return nchan_tags(s, 0);
 }
 
 } /* namespace push */

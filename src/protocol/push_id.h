@@ -64,6 +64,35 @@ static_assert(std::is_standard_layout_v<cursor>
 status parse_cursor(std::string_view text, cursor &out) noexcept;
 
 
+/*
+ * Nchan's message ids, recognised so that a client coming from Nchan with
+ * an id it saved there is started over (as for a cursor of another epoch)
+ * instead of being refused for ever.  Their text form, as Nchan writes it:
+ *
+ *     <time>:<tag>[,<tag>]...
+ *
+ *   time   decimal seconds, 1 to 20 digits, no sign;
+ *   tag    a decimal number, optionally negative ("-1", up to 5 digits), or
+ *          "-" alone (Nchan's short form of -1); on several channels one
+ *          tag per channel, the one that moved last in brackets ("[3]"),
+ *          at most one bracketed, at most nchan_max_tags tags.
+ *
+ * Its long-polls send the tag part alone in Etag (the time goes in
+ * Last-Modified), so a client sends that part back in If-None-Match beside
+ * If-Modified-Since: nchan_tag() takes that form.
+ *
+ * Both accept the wrappers parse_cursor() accepts (blanks, "W/", a pair of
+ * quotes) and the separators percent-encoded as a browser's
+ * encodeURIComponent writes them ("%3A" ":", "%2C" ",", "%5B" "[", "%5D"
+ * "]", either case).  Nothing else: text that is neither ours nor Nchan's
+ * stays invalid.  Both return false for text parse_cursor() accepts.
+ */
+constexpr size_t nchan_max_tags = 255;
+
+bool nchan_id(std::string_view text) noexcept;
+bool nchan_tag(std::string_view text) noexcept;
+
+
 /* Enough for the longest text form: 20 digits and a separator per seq. */
 constexpr size_t cursor_max_len = 8 + 1 + max_channels * 21;
 

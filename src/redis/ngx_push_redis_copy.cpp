@@ -745,7 +745,8 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     {
         ngx_push_shm_lock  lock(zone->shpool);
 
-        cursor_ok = have_cursor && sub->cursor.epoch == zone->sh->epoch;
+        cursor_ok = have_cursor && !sub->foreign
+                    && sub->cursor.epoch == zone->sh->epoch;
 
         for (i = 0; i < sub->nchannels; i++) {
             ch = ngx_push_store_find_locked(zone, &sub->channels[i]);

@@ -128,8 +128,11 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
 
     *reason = "out of memory";
 
-    if (have_cursor && sub->cursor.epoch != zone->sh->epoch) {
-        /* ids of another life of the zone: start over, say so */
+    if (have_cursor
+        && (sub->foreign || sub->cursor.epoch != zone->sh->epoch))
+    {
+        /* ids of another life of the zone, or of Nchan's: start over,
+         * say so */
         sub->gap = 1;
         sub->gap_unknown = 1;
         for (i = 0; i < sub->nchannels; i++) {

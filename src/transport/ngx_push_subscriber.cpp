@@ -203,6 +203,11 @@ ngx_push_pick_transport(ngx_http_request_t *r, ngx_push_loc_conf_t *plcf,
  * Last-Event-ID comes before the query: an EventSource keeps the URL it
  * was made with and sends the newest id in the header when it reconnects
  * by itself, so the query is the older of the two.
+ * An id Nchan gave out (a client coming from Nchan) is taken as a cursor
+ * of another epoch, so that the client starts over instead of being
+ * refused on every reconnect: "<time>:<tag>" from any of these, and the
+ * tag alone from If-None-Match when If-Modified-Since comes with it (what
+ * Nchan's long-poll clients send back).
  * Returns 0 when there is none, 1 when parsed. */
 static ngx_int_t
 ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
@@ -210,7 +215,8 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
 {
     ngx_str_t      arg, *text = nullptr;
     u_char        *dst, *src;
-    ngx_int_t      have = 0;
+    ngx_int_t      have = 0, inm = 0;
+    ngx_uint_t     i;
     push::status   rc;
 
     if (sub->conf->last_event_id != nullptr) {
@@ -257,6 +263,7 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
 
     } else if (r->headers_in.if_none_match) {
         text = &r->headers_in.if_none_match->value;
+        inm = 1;
     }
 
     if (text == nullptr || text->len == 0) {
@@ -264,6 +271,26 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
     }
 
     rc = push::parse_cursor(ngx_push_sv(*text), sub->cursor);
+
+    if (rc == push::status::invalid
+        && (push::nchan_id(ngx_push_sv(*text))
+            || (inm && r->headers_in.if_modified_since != nullptr
+                && push::nchan_tag(ngx_push_sv(*text)))))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "push: message id \"%V\" is Nchan's, "
+                      "the subscriber starts over", text);
+
+        sub->foreign = 1;
+        sub->cursor.epoch = 0;
+        sub->cursor.count = static_cast<uint32_t>(sub->nchannels);
+
+        for (i = 0; i < sub->nchannels; i++) {
+            sub->cursor.seq[i] = 0;
+        }
+
+        return 1;
+    }
 
     if (rc != push::status::ok) {
         *reason = "invalid message id";

@@ -5,7 +5,8 @@
 // backend publishes arrive in order with their ids, then nginx reloads,
 // which drops every subscriber; more is published while the client is
 // away, and once it is back it has everything, once, in order.  Then the
-// longpoll type again, against push_longpoll_multipart.
+// longpoll type again, against push_longpoll_multipart.  Then the websocket
+// and eventsource types with an id Nchan gave out already stored.
 // Prints one PASS/FAIL line per check; exits 1 on any FAIL.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -200,6 +201,60 @@ async function runMultipartCase() {
   }
 }
 
+// A client coming from Nchan: NchanSubscriber with reconnect: 'session'
+// starts from the id it stored while it talked to Nchan (as Nchan writes
+// them, "<time>:<tag>").  It is started over (the gap signal "unknown",
+// which over ws+meta.nchan reaches the application as a message of its own
+// content type), then gets what is published, with our ids, and stores
+// one of ours: no refusal, no loop of reconnects.
+const NCHAN_STORED_ID = '1606400000:0';
+const GAP_TYPE = 'application/vnd.push-gap+json';
+
+async function runStoredNchanIdCase(type) {
+  const name = `stored-nchan-id-${type}`;
+  const t0 = Date.now();
+  const channel = `nchan-${name}-${run}`;
+  const url = '/sub/' + channel;
+  try {
+    await page.evaluate(([u, id]) => sessionStorage.setItem(
+      `NchanSubscriber:${u}:lastMessageId`, id), [url, NCHAN_STORED_ID]);
+    await page.evaluate(([n, u, t]) => window.startSub(n, u, t, 500, 'session'),
+      [name, url, type]);
+    await waitFor(`${name} to subscribe`, async () => (await subscribers(channel)) >= 1);
+    const want = [];
+    for (const text of ['c1', 'c2', 'c3']) {
+      want.push({ text, id: await publish(channel, text) });
+    }
+    const messages = (s) => s.got.filter((m) => m.type !== GAP_TYPE);
+    await waitFor(`${name} to get 3 messages`, async () =>
+      messages(await state(name)).length >= want.length).catch(() => {});
+    await sleep(300);
+    const st = await state(name);
+    check(`${name}: no error, connected once`,
+      st.errors.length === 0 && st.connects === 1,
+      `errors ${JSON.stringify(st.errors)}, connects ${st.connects}`);
+    expectMessages({ name, type }, 'from a stored Nchan id', messages(st), want);
+    const notices = st.got.filter((m) => m.type === GAP_TYPE).map((m) => m.data);
+    if (type === 'websocket') {
+      check(`${name}: told of the gap first, as "unknown"`,
+        notices.length === 1 && st.got[0].type === GAP_TYPE
+        && notices[0] === '{"push_gap":"unknown"}', `notices ${JSON.stringify(notices)}`);
+    }
+    const stored = await page.evaluate((u) => sessionStorage.getItem(
+      `NchanSubscriber:${u}:lastMessageId`), url);
+    check(`${name}: it now stores our id`, stored === want[want.length - 1].id,
+      `stored ${stored}`);
+  } catch (e) {
+    const s = await state(name).catch(() => ({}));
+    check(name, false, `${e.message}; client: connects ${s.connects}, ` +
+      `errors ${JSON.stringify(s.errors)}, messages ${JSON.stringify(s.got)}`);
+  } finally {
+    await page.evaluate((n) => window.subs[n] && window.subs[n].sub.stop(), name)
+      .catch(() => {});
+    console.log(`     ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
 try {
   await page.goto(`${BASE}/`);
   const loaded = await page.evaluate(() => typeof NchanSubscriber === 'function');
@@ -208,6 +263,9 @@ try {
     await runCase(c);
   }
   await runMultipartCase();
+  for (const type of ['websocket', 'eventsource']) {
+    await runStoredNchanIdCase(type);
+  }
   check('no JavaScript errors on the page', pageErrors.length === 0,
     pageErrors.join('; '));
 } finally {

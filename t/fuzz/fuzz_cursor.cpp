@@ -1,5 +1,6 @@
 /* Fuzz target: message ids and cursors.  What parses must format and
- * parse back to the same cursor. */
+ * parse back to the same cursor; a text is never both ours and Nchan's,
+ * and a whole Nchan id is never taken for its tag part alone. */
 
 #include <cstdint>
 #include <cstdlib>
@@ -18,8 +19,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     std::string_view  text(reinterpret_cast<const char *>(data), size);
 
+    bool  nchan = push::nchan_id(text), tag = push::nchan_tag(text);
+
     if (push::parse_cursor(text, c) != push::status::ok) {
+        if (nchan && tag) {
+            abort();
+        }
         return 0;
+    }
+
+    if (nchan || tag) {
+        abort();
     }
 
     n = push::format_cursor(c, buf, sizeof(buf));

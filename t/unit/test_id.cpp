@@ -532,6 +532,127 @@ test_parse_then_format_is_canonical(void **)
 }
 
 
+/* Nchan's ids as Nchan writes them and as clients send them back. */
+static void
+test_nchan_id_forms(void **)
+{
+    static const char  *yes[] = {
+        "1606400000:0",
+        "1606400000:17",
+        "0:0",
+        "1606400000:[0],-,2",             /* several channels */
+        "1606400000:3,[-1],0",
+        "1606400000:-1,-2,[4]",
+        "1606400000:[12345]",
+        "\"1606400000:0\"",               /* as an entity-tag */
+        "W/\"1606400000:1,[2]\"",
+        " 1606400000:0\t",
+        "1606400000%3A0",                 /* encodeURIComponent's */
+        "1606400000%3a%5B0%5D%2C-%2c2",
+        "16064000001606400000:0",         /* 20 digits */
+    };
+    static const char  *no[] = {
+        "",
+        ":",
+        "1606400000",
+        "1606400000:",
+        ":0",
+        "-1:0",                           /* Nchan's own parser refuses */
+        "160640000016064000001:0",        /* 21 digits */
+        "1606400000:0,",
+        "1606400000:,0",
+        "1606400000:[0],[1]",             /* one active tag only */
+        "1606400000:[-]",
+        "1606400000:[0",
+        "1606400000:0]",
+        "1606400000:--1",
+        "1606400000:123456",              /* more than 16 bits */
+        "1606400000:0:0",
+        "1606400000: 0",
+        "1606400000 :0",
+        "1606400000:a",
+        "abc:0",
+        "1606400000%3B0",
+        "1606400000%3",
+        "1606400000%253A0",
+        "\"1606400000:0",
+        "deadbeef:1",                     /* ours */
+        "00000001:5",                     /* ours, all digits */
+        "deadbeef:1,2",
+    };
+
+    for (const char *t : yes) {
+        if (!push::nchan_id(t)) {
+            fail_msg("nchan_id(\"%s\") is false", t);
+        }
+    }
+
+    for (const char *t : no) {
+        if (push::nchan_id(t)) {
+            fail_msg("nchan_id(\"%s\") is true", t);
+        }
+    }
+}
+
+
+/* Ours first: a text both could be (8 digits, a colon, a number) is ours. */
+static void
+test_nchan_never_ours(void **)
+{
+    assert_false(push::nchan_id("12345678:9"));
+    assert_false(push::nchan_tag("12345678:9"));
+    /* ours with too many channels is ours too, and too_large */
+    std::string  many = "deadbeef:0";
+
+    for (size_t i = 0; i < max_channels; i++) {
+        many += ",0";
+    }
+    assert_int_equal(parse_status(many), static_cast<int>(status::too_large));
+    assert_false(push::nchan_id(many));
+}
+
+
+/* The tag part alone, as Nchan's long-poll Etag comes back. */
+static void
+test_nchan_tag_forms(void **)
+{
+    static const char  *yes[] = {
+        "0", "\"0\"", "W/\"7\"", "[0],-,2", "%5B0%5D%2C-", "-", "-1",
+    };
+    static const char  *no[] = {
+        "", "\"\"", "1606400000:0", "[0],[1]", "0,", "x", "0 1", "123456",
+    };
+
+    for (const char *t : yes) {
+        if (!push::nchan_tag(t)) {
+            fail_msg("nchan_tag(\"%s\") is false", t);
+        }
+    }
+
+    for (const char *t : no) {
+        if (push::nchan_tag(t)) {
+            fail_msg("nchan_tag(\"%s\") is true", t);
+        }
+    }
+}
+
+
+/* At most nchan_max_tags tags. */
+static void
+test_nchan_tag_limit(void **)
+{
+    std::string  id = "1606400000:0";
+
+    for (size_t i = 1; i < push::nchan_max_tags; i++) {
+        id += ",0";
+    }
+    assert_true(push::nchan_id(id));
+
+    id += ",0";
+    assert_false(push::nchan_id(id));
+}
+
+
 int
 main(void)
 {
@@ -552,6 +673,10 @@ main(void)
         cmocka_unit_test(test_longest_cursor_fits),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_parse_then_format_is_canonical),
+        cmocka_unit_test(test_nchan_id_forms),
+        cmocka_unit_test(test_nchan_never_ours),
+        cmocka_unit_test(test_nchan_tag_forms),
+        cmocka_unit_test(test_nchan_tag_limit),
     };
 
     return cmocka_run_group_tests_name("id", tests, nullptr, nullptr);
