@@ -14,9 +14,15 @@
 #define NGX_PUSH_SHARE_BUSY_MAX     5        /* s a catch-up holds a channel */
 #define NGX_PUSH_SHARE_BATCH        1000     /* history entries per read */
 #define NGX_PUSH_SHARE_INLINE_MAX   65536    /* announced with the message */
-#define NGX_PUSH_SHARE_FRESH        1000     /* ms a read for a cursor
+#define NGX_PUSH_SHARE_FRESH        5000     /* ms a read for a cursor
                                               * answers later cursors, while
-                                              * the copy is not live yet */
+                                              * the copy is not live yet:
+                                              * long enough for the lease
+                                              * holder's ticks to subscribe
+                                              * it on a loaded machine; what
+                                              * comes after the read comes
+                                              * with the catch-up that
+                                              * follows the subscription */
 
 
 /* Owner: the worker (init / exit), cycle pool. */
