@@ -14,6 +14,7 @@
 #define NGX_PUSH_SHARE_BUSY_MAX     5        /* s a catch-up holds a channel */
 #define NGX_PUSH_SHARE_BATCH        1000     /* history entries per read */
 #define NGX_PUSH_SHARE_INLINE_MAX   65536    /* announced with the message */
+#define NGX_PUSH_SHARE_CAP_MAX      1000000  /* push_message_buffer's */
 #define NGX_PUSH_SHARE_FRESH        1000     /* ms a read for a cursor
                                               * answers later cursors, while
                                               * the copy is not live yet */
@@ -150,6 +151,8 @@ void ngx_push_share_epoch_reply(void *data, const push::resp_node *reply,
     const char *error);
 void ngx_push_share_reset_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
     uint64_t base, uint64_t last);
+void ngx_push_share_cap_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    uint64_t cap, uint64_t ttl_ms);
 ngx_push_channel_t *ngx_push_share_create_locked(ngx_push_zone_t *zone,
     ngx_push_share_op_t *op, uint64_t base, uint64_t last);
 ngx_uint_t ngx_push_share_put_entries_locked(ngx_push_zone_t *zone,

@@ -156,6 +156,10 @@ announce_write(const push::redis_announce &a)
 
     s += " " + std::string(a.epoch) + " " + std::to_string(a.seq);
 
+    if (a.kind != push::redis_announce_kind::del) {
+        s += " " + std::to_string(a.cap) + " " + std::to_string(a.ttl_ms);
+    }
+
     if (a.kind == push::redis_announce_kind::message) {
         s += " " + std::to_string(a.content_type.size()) + " "
              + std::to_string(a.event.size()) + "\n"
@@ -219,9 +223,10 @@ reply_write(const push::redis_channel_reply &r)
     }
 
     /* extra's own content is not the reply parser's business */
-    return (r.extra ? "*7\r\n" : "*6\r\n") + bulk("ok") + bulk(r.epoch)
+    return (r.extra ? "*9\r\n" : "*8\r\n") + bulk("ok") + bulk(r.epoch)
            + integer(r.base) + integer(r.last) + integer(r.first)
-           + integer(r.count) + (r.extra ? integer(0) : "");
+           + integer(r.count) + integer(r.cap) + integer(r.ttl_ms)
+           + (r.extra ? integer(0) : "");
 }
 
 
