@@ -128,7 +128,8 @@ push_verdict(sub {
         my $in = push_request('GET', '/pub/c2-none');
         my $norm = sub {
             my $x = shift;
-            (my $body = $x->{body}) =~ s/"last_message_id":"\w+:/"last_message_id":"E:/;
+            (my $body = $x->{body})
+                =~ s/"last_message_id":"\w+:/"last_message_id":"E:/;
             $body =~ s/\s+$//;
             return "$x->{status} $body";
         };

@@ -85,7 +85,7 @@ for target in "${targets[@]}"; do
                 > "$out/corpus/$name/none-epoch"
             printf '*9\r\n+ok\r\n$8\r\n0badcafe\r\n:2\r\n:9\r\n:8\r\n:2\r\n:2000\r\n:60000\r\n*2\r\n*2\r\n$3\r\n8-0\r\n*8\r\n$1\r\nt\r\n$13\r\n1700000000000\r\n$1\r\nc\r\n$10\r\ntext/plain\r\n$1\r\ne\r\n$0\r\n\r\n$1\r\nd\r\n$5\r\nhello\r\n*2\r\n$3\r\n9-0\r\n%%4\r\n+t\r\n+1700000000001\r\n+c\r\n+\r\n+e\r\n+tick\r\n+d\r\n$2\r\nhi\r\n' \
                 > "$out/corpus/$name/history"
-            printf '>3\r\n$8\r\nsmessage\r\n$13\r\n{p:ch}:pubsub\r\n$43\r\nm 0badcafe 7 2000 60000 10 3\ntext/plainmsghi\r\n' \
+            printf '>3\r\n$8\r\nsmessage\r\n$13\r\n{p:ch}:pubsub\r\n$44\r\nm 0badcafe 7 2000 60000 10 3\ntext/plainmsghi\r\n' \
                 > "$out/corpus/$name/smessage"
             printf 'm 0badcafe 7 2000 60000 10 3\ntext/plainmsghello' \
                 > "$out/corpus/$name/message"
