@@ -486,11 +486,14 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr)
 {
     uint64_t             after, old_last, last_entry = 0;
+    ngx_uint_t           n, more = 0;
     ngx_push_wake_t      wake = 0;
     ngx_push_zone_t     *zone = ngx_push_share_worker->zone;
     ngx_push_channel_t  *ch;
 
-    ngx_push_stats_add(&zone->sh->stats.redis_fetches, 1);
+    if (op->first) {
+        ngx_push_stats_add(&zone->sh->stats.redis_fetches, 1);
+    }
 
     {
         ngx_push_shm_lock  lock(zone->shpool);
@@ -522,12 +525,6 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
             }
         }
 
-        if (ch != nullptr) {
-            /* as Redis has it now: later cursors are answered here until
-             * the subscription is live (it catches up what comes after) */
-            ch->redis_read_at = ngx_current_msec ? ngx_current_msec : 1;
-        }
-
         if (ch != nullptr && cr.outcome == push::redis_outcome::ok) {
             ngx_push_share_cap_locked(zone, ch, cr.cap, cr.ttl_ms);
             ngx_push_store_expire_locked(zone, ch);
@@ -535,10 +532,14 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
             old_last = ch->last_seq;
             after = ngx_max(op->after, cr.base);
 
-            (void) ngx_push_share_put_entries_locked(zone, ch, cr.extra, 0,
-                                                     &last_entry, &wake);
+            n = ngx_push_share_put_entries_locked(zone, ch, cr.extra, 0,
+                                                  &last_entry, &wake);
 
-            if (cr.last > ch->last_seq) {
+            /* the channel's cap may be above a batch: the rest is read
+             * before the copy says it holds up to Redis's last */
+            more = n >= op->limit && last_entry < cr.last;
+
+            if (!more && cr.last > ch->last_seq) {
                 ch->last_seq = cr.last;
             }
 
@@ -552,9 +553,27 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
                 ch->redis_from = ch->first_seq;
             }
         }
+
+        if (ch != nullptr) {
+            /* as Redis has it now: later cursors are answered here until
+             * the subscription is live (it catches up what comes after);
+             * not yet between batches */
+            ch->redis_read_at = more ? 0
+                                : ngx_current_msec ? ngx_current_msec : 1;
+        }
     }
 
     ngx_push_ipc_wake(wake, ngx_push_share_worker->log);
+
+    if (more) {
+        op->after = last_entry;
+        op->first = 0;
+        if (ngx_push_share_send(op) == NGX_OK) {
+            return;
+        }
+        /* its subscribers are resolved against the copy as it is: it
+         * holds, without a hole, up to what was read */
+    }
 
     ngx_push_share_read_done(op->read);
 }
@@ -741,6 +760,7 @@ ngx_push_share_read(ngx_push_sub_t *sub, const ngx_str_t *id,
     op->kind = ngx_push_share_kind::fetch;
     op->read = read;
     op->owned = 1;
+    op->first = 1;
     op->id.data = p;
     op->id.len = id->len;
     p = ngx_cpymem(p, id->data, id->len);
@@ -849,9 +869,9 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     park->have_cursor = have_cursor;
     park->resume = resume;
 
-    limit = ngx_max(ngx_min(sub->conf->message_buffer,
-                            static_cast<ngx_uint_t>(NGX_PUSH_SHARE_BATCH)),
-                    1);
+    /* not the location's buffer: the channel's cap (Redis's) decides
+     * what is kept, and may be larger; a read goes on in batches */
+    limit = NGX_PUSH_SHARE_BATCH;
 
     for (i = 0; i < sub->nchannels; i++) {
         if (!need[i]) {

@@ -12,7 +12,10 @@
 #define NGX_PUSH_SHARE_TICK         500      /* ms: lease, subscriptions */
 #define NGX_PUSH_SHARE_UNSUB_DELAY  5        /* s after the last subscriber */
 #define NGX_PUSH_SHARE_BUSY_MAX     5        /* s a catch-up holds a channel */
-#define NGX_PUSH_SHARE_BATCH        1000     /* history entries per read */
+#define NGX_PUSH_SHARE_BATCH        256      /* history entries per read:
+                                              * 11 nodes an entry, so a
+                                              * reply fits the link's 4096
+                                              * (NGX_PUSH_REDIS_NODES) */
 #define NGX_PUSH_SHARE_INLINE_MAX   65536    /* announced with the message */
 #define NGX_PUSH_SHARE_CAP_MAX      1000000  /* push_message_buffer's */
 #define NGX_PUSH_SHARE_FRESH        1000     /* ms a read for a cursor
@@ -77,7 +80,8 @@ struct ngx_push_share_op_t {
     uint64_t                      ttl_ms;
     ngx_uint_t                    eval;      /* NOSCRIPT seen: EVAL */
     ngx_uint_t                    tries;     /* epoch checks made */
-    ngx_uint_t                    first;     /* the catch-up's first read */
+    ngx_uint_t                    first;     /* a catch-up's or fetch's
+                                              * first read */
     ngx_uint_t                    owned;     /* ngx_alloc'ed */
     ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
