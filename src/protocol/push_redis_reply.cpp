@@ -133,7 +133,7 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
         return status::ok;
     }
 
-    if (tag->str != "ok" || root->count < 6 || root->count > 7) {
+    if (tag->str != "ok" || root->count < 8 || root->count > 9) {
         return status::invalid;
     }
 
@@ -148,7 +148,9 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
     if (!get_count(n = resp_next(n), r.base)
         || !get_count(n = resp_next(n), r.last)
         || !get_count(n = resp_next(n), r.first)
-        || !get_count(n = resp_next(n), r.count))
+        || !get_count(n = resp_next(n), r.count)
+        || !get_count(n = resp_next(n), r.cap)
+        || !get_count(n = resp_next(n), r.ttl_ms))
     {
         return status::invalid;
     }
@@ -162,7 +164,7 @@ redis_channel_reply_parse(const resp_node *root, redis_channel_reply &out)
     }
 
     r.outcome = redis_outcome::ok;
-    r.extra = root->count == 7 ? resp_next(n) : nullptr;
+    r.extra = root->count == 9 ? resp_next(n) : nullptr;
     out = r;
 
     return status::ok;
@@ -300,8 +302,23 @@ redis_announce_parse(std::string_view payload, redis_announce &out) noexcept
 
     pos++;
 
-    if (!parse_u64(token(payload, pos, full ? ' ' : '\n'), a.seq)) {
+    bool  notice = a.kind == redis_announce_kind::notice;
+
+    if (!parse_u64(token(payload, pos, full || notice ? ' ' : '\n'), a.seq))
+    {
         return status::invalid;
+    }
+
+    if (full || notice) {
+        /* the channel's cap and TTL */
+        if (pos == payload.size()
+            || !parse_u64(token(payload, ++pos, ' '), a.cap)
+            || pos == payload.size()
+            || !parse_u64(token(payload, ++pos, full ? ' ' : '\n'),
+                          a.ttl_ms))
+        {
+            return status::invalid;
+        }
     }
 
     if (!full) {

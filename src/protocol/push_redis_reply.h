@@ -17,7 +17,7 @@ namespace push {
 /*
  * Every channel script answers one of
  *
- *   {"ok", epoch, base, last, first, count [, extra]}
+ *   {"ok", epoch, base, last, first, count, cap, ttl [, extra]}
  *   {"none"}            no meta: the channel never existed in this epoch
  *   {"epoch", current}  the meta belongs to another epoch: nothing done
  *   {"stale", current}  the deployment's epoch key is missing ("") or is
@@ -28,7 +28,10 @@ namespace push {
  * base  the seq before the current life's first message;
  * last  the last seq given out (== base: no message in this life);
  * first the first live seq kept (last + 1 when none);
- * count live messages kept.
+ * count live messages kept;
+ * cap   the channel's message cap (m of the meta: the publisher's
+ *       push_message_buffer), ttl its TTL in ms (t); 0 when the meta has
+ *       none (written before these fields were).
  * extra publish: {receivers, seq, status, repeat}: receivers of the
  *       announcement (this node's; 0 for a repeat), the message's seq (the
  *       recorded one for a repeat; else last), 201 or 202, and 1 when the
@@ -54,6 +57,8 @@ struct redis_channel_reply {
     uint64_t           last;
     uint64_t           first;
     uint64_t           count;
+    uint64_t           cap;          /* 0: unknown */
+    uint64_t           ttl_ms;       /* 0: unknown */
     const resp_node   *extra;        /* or nullptr */
 };
 
@@ -98,6 +103,8 @@ struct redis_announce {
     redis_announce_kind  kind;
     std::string_view     epoch;
     uint64_t             seq;
+    uint64_t             cap;        /* m, n: the channel's cap and TTL */
+    uint64_t             ttl_ms;     /* (ms) as the publish set them */
     std::string_view     content_type;
     std::string_view     event;
     std::string_view     data;

@@ -91,6 +91,12 @@ local function first_live(stream, cutoff)
     return seq_of(e[1]), from
 end
 
+-- The channel's cap and TTL as its last publish set them (m, t of the
+-- meta), 0 when a meta older than these fields has none.
+local function cap_of(m)
+    return tonumber(m[4]) or 0, tonumber(m[5]) or 0
+end
+
 -- The deployment's epoch key against the caller's epoch: none (FLUSHALL,
 -- a restart without data) or another one means the caller's view is gone.
 local function stale(key, epoch)
@@ -121,7 +127,7 @@ if late then
     return late
 end
 
-local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
+local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b', 'm', 't')
 local fresh = not m[1]
 
 if m[1] and m[1] ~= epoch then
@@ -146,7 +152,8 @@ if done and not fresh then
     end
     s, b = tonumber(m[2]), tonumber(m[3])
     local first = first_live(KEYS[2], now - tonumber(ARGV[4])) or s + 1
-    return {'ok', epoch, b, s, first, s - first + 1,
+    local cap, ttl = cap_of(m)
+    return {'ok', epoch, b, s, first, s - first + 1, cap, ttl,
             {0, tonumber(seq), tonumber(status), 1}}
 end
 
@@ -169,11 +176,12 @@ local seq = s + 1
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], id(seq),
            't', string.format('%d', now), 'c', c, 'e', e, 'd', d)
 redis.call('HSET', KEYS[1], 'e', epoch, 's', string.format('%d', seq),
-           'b', string.format('%d', b))
+           'b', string.format('%d', b), 'm', ARGV[3], 't', ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 
 local count = redis.call('XLEN', KEYS[2])
-local note = epoch .. ' ' .. string.format('%d', seq)
+local note = epoch .. ' ' .. string.format('%d', seq) .. ' ' .. ARGV[3]
+             .. ' ' .. ARGV[4]
 
 if #c + #e + #d <= tonumber(ARGV[5]) then
     note = 'm ' .. note .. ' ' .. #c .. ' ' .. #e .. '\n' .. c .. e .. d
@@ -188,8 +196,8 @@ local status = receivers >= tonumber(ARGV[7]) and 201 or 202
 redis.call('SET', KEYS[4], string.format('%d %d %s', seq, status, fp),
            'PX', ARGV[8])
 
-return {'ok', epoch, b, seq, seq - count + 1, count,
-        {receivers, seq, status, 0}}
+return {'ok', epoch, b, seq, seq - count + 1, count, tonumber(ARGV[3]),
+        tonumber(ARGV[4]), {receivers, seq, status, 0}}
 )lua";
 
 
@@ -206,7 +214,7 @@ if late then
     return late
 end
 
-local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
+local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b', 'm', 't')
 
 if not m[1] then
     return {'none'}
@@ -216,7 +224,9 @@ if m[1] ~= ARGV[1] then
 end
 
 local s, b = tonumber(m[2]), tonumber(m[3])
-local first = first_live(KEYS[2], now_ms() - tonumber(ARGV[4])) or s + 1
+local cap, ttl = cap_of(m)
+local live = ttl > 0 and ttl or tonumber(ARGV[4])
+local first = first_live(KEYS[2], now_ms() - live) or s + 1
 local after = tonumber(ARGV[2])
 local entries = {}
 
@@ -228,7 +238,7 @@ if after < s then
     entries = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', ARGV[3])
 end
 
-return {'ok', m[1], b, s, first, s - first + 1, entries}
+return {'ok', m[1], b, s, first, s - first + 1, cap, ttl, entries}
 )lua";
 
 
@@ -242,7 +252,7 @@ if late then
     return late
 end
 
-local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
+local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b', 'm', 't')
 
 if not m[1] then
     return {'none'}
@@ -252,9 +262,11 @@ if m[1] ~= ARGV[1] then
 end
 
 local s, b = tonumber(m[2]), tonumber(m[3])
-local first = first_live(KEYS[2], now_ms() - tonumber(ARGV[2])) or s + 1
+local cap, ttl = cap_of(m)
+local live = ttl > 0 and ttl or tonumber(ARGV[2])
+local first = first_live(KEYS[2], now_ms() - live) or s + 1
 
-return {'ok', m[1], b, s, first, s - first + 1}
+return {'ok', m[1], b, s, first, s - first + 1, cap, ttl}
 )lua";
 
 
@@ -273,17 +285,19 @@ if late then
     return late
 end
 
-local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b')
+local m = redis.call('HMGET', KEYS[1], 'e', 's', 'b', 'm', 't')
 
 if m[1] and m[1] ~= epoch then
     return {'epoch', m[1]}
 end
 
 local s, b, first = 0, 0, 1
+local cap, ttl = cap_of(m)
 
 if m[1] then
     s, b = tonumber(m[2]), tonumber(m[3])
-    first = first_live(KEYS[2], now_ms() - tonumber(ARGV[2])) or s + 1
+    local live = ttl > 0 and ttl or tonumber(ARGV[2])
+    first = first_live(KEYS[2], now_ms() - live) or s + 1
 end
 
 redis.call('DEL', KEYS[2])
@@ -303,7 +317,7 @@ if not m[1] then
     return {'none'}
 end
 
-return {'ok', m[1], b, s, first, s - first + 1, nb}
+return {'ok', m[1], b, s, first, s - first + 1, cap, ttl, nb}
 )lua";
 
 /* Flags (Redis docs, "Script flags"): see the header. */

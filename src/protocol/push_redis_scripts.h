@@ -20,7 +20,11 @@ namespace push {
  *   {<p>}:epoch            string: the deployment epoch, 8 hex digits; no TTL
  *   {<p>:<id>}:meta        hash, no TTL: e epoch, s last seq given out,
  *                          b base (the seq before the current life's first
- *                          message; the zone's first_seq)
+ *                          message; the zone's first_seq), m the cap and
+ *                          t the TTL in ms its last publish set (the
+ *                          publisher's push_message_buffer and
+ *                          push_message_ttl): every server's copy takes
+ *                          them, and history, info and delete expire by t
  *   {<p>:<id>}:stream      stream, the history: entry <seq>-0, fields
  *                          t (Redis TIME, ms), c content type, e event, d data
  *   {<p>:<id>}:pubsub      the channel announcing messages and deletes
@@ -125,9 +129,12 @@ namespace push {
  * 1, for Cluster's sharded pub/sub: the channel's hash tag puts it on the
  * channel's shard):
  *
- *   m <epoch> <seq> <clen> <elen>\n<content type><event><data>
+ *   m <epoch> <seq> <cap> <ttl> <clen> <elen>\n<content type><event><data>
  *                          the message, when clen + elen + dlen <= inline_max
- *   n <epoch> <seq>        a message too large to carry: read the stream
+ *   n <epoch> <seq> <cap> <ttl>
+ *                          a message too large to carry: read the stream
+ *   (cap and ttl, in ms: the channel's, as this publish set them in the
+ *   meta; a copy of the channel takes them as it is)
  *   d <epoch> <seq>        DELETE; seq is the last of the ended life
  *
  * Liveness probe: no script.  Each server subscribes its pub/sub connection

@@ -24,6 +24,38 @@ ngx_push_share_reset_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
 }
 
 
+/* The copy takes the channel's cap and TTL that Redis holds (those its
+ * last publish set, on whichever server): not the reading location's.
+ * 0: Redis has none (a meta older than them), the copy keeps its own. */
+void
+ngx_push_share_cap_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    uint64_t cap, uint64_t ttl_ms)
+{
+    ngx_uint_t  changed = 0;
+
+    if (cap != 0) {
+        cap = ngx_min(cap, static_cast<uint64_t>(NGX_PUSH_SHARE_CAP_MAX));
+        if (ch->max_messages != cap) {
+            ch->max_messages = static_cast<uint32_t>(cap);
+            changed = 1;
+        }
+    }
+
+    if (ttl_ms != 0) {
+        ttl_ms = ngx_max((ttl_ms + 999) / 1000, static_cast<uint64_t>(1));
+        ttl_ms = ngx_min(ttl_ms, static_cast<uint64_t>(UINT32_MAX));
+        if (ch->ttl != ttl_ms) {
+            ch->ttl = static_cast<uint32_t>(ttl_ms);
+            changed = 1;
+        }
+    }
+
+    if (changed) {
+        ngx_push_store_expire_locked(zone, ch);
+    }
+}
+
+
 /* A copy made from what Redis said. */
 ngx_push_channel_t *
 ngx_push_share_create_locked(ngx_push_zone_t *zone, ngx_push_share_op_t *op,
@@ -309,20 +341,43 @@ ngx_push_share_infoed(ngx_push_share_op_t *op,
     ngx_push_channel_t      *ch;
     ngx_push_channel_info_t  info;
 
+    ngx_memzero(&info, sizeof(ngx_push_channel_info_t));
+
     if (cr.outcome != push::redis_outcome::ok || cr.last == cr.base) {
         /* never published to, or deleted and not published to since
-         * (the meta stays as the floor): none, as on one server */
-        ngx_push_share_answer(op, NGX_HTTP_NOT_FOUND, nullptr,
-                              "no such channel");
+         * (the meta stays as the floor): as on one server, a channel
+         * with no message is there while subscribers here wait on it,
+         * and unknown otherwise */
+        {
+            ngx_push_shm_lock  lock(zone->shpool);
+
+            ch = ngx_push_store_find_locked(zone, &op->id);
+            if (ch != nullptr && ch->subscribers > 0) {
+                info.subscribers = ch->subscribers;
+                info.last_seq = cr.outcome == push::redis_outcome::ok
+                                ? cr.last : 0;
+                info.active = ngx_time();
+            }
+            info.epoch = zone->sh->epoch;
+        }
+
+        if (info.subscribers == 0) {
+            ngx_push_share_answer(op, NGX_HTTP_NOT_FOUND, nullptr,
+                                  "no such channel");
+            return;
+        }
+
+        ngx_push_share_answer(op, NGX_HTTP_OK, &info, nullptr);
         return;
     }
-
-    ngx_memzero(&info, sizeof(ngx_push_channel_info_t));
 
     {
         ngx_push_shm_lock  lock(zone->shpool);
 
         ch = ngx_push_store_find_locked(zone, &op->id);
+        if (ch != nullptr) {
+            ngx_push_share_cap_locked(zone, ch, cr.cap, cr.ttl_ms);
+        }
         info.subscribers = ch ? ch->subscribers : 0;
         info.epoch = zone->sh->epoch;
     }
@@ -431,11 +486,14 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
     const push::redis_channel_reply &cr)
 {
     uint64_t             after, old_last, last_entry = 0;
+    ngx_uint_t           n, more = 0;
     ngx_push_wake_t      wake = 0;
     ngx_push_zone_t     *zone = ngx_push_share_worker->zone;
     ngx_push_channel_t  *ch;
 
-    ngx_push_stats_add(&zone->sh->stats.redis_fetches, 1);
+    if (op->first) {
+        ngx_push_stats_add(&zone->sh->stats.redis_fetches, 1);
+    }
 
     {
         ngx_push_shm_lock  lock(zone->shpool);
@@ -467,22 +525,21 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
             }
         }
 
-        if (ch != nullptr) {
-            /* as Redis has it now: later cursors are answered here until
-             * the subscription is live (it catches up what comes after) */
-            ch->redis_read_at = ngx_current_msec ? ngx_current_msec : 1;
-        }
-
         if (ch != nullptr && cr.outcome == push::redis_outcome::ok) {
+            ngx_push_share_cap_locked(zone, ch, cr.cap, cr.ttl_ms);
             ngx_push_store_expire_locked(zone, ch);
 
             old_last = ch->last_seq;
             after = ngx_max(op->after, cr.base);
 
-            (void) ngx_push_share_put_entries_locked(zone, ch, cr.extra, 0,
-                                                     &last_entry, &wake);
+            n = ngx_push_share_put_entries_locked(zone, ch, cr.extra, 0,
+                                                  &last_entry, &wake);
 
-            if (cr.last > ch->last_seq) {
+            /* the channel's cap may be above a batch: the rest is read
+             * before the copy says it holds up to Redis's last */
+            more = n >= op->limit && last_entry < cr.last;
+
+            if (!more && cr.last > ch->last_seq) {
                 ch->last_seq = cr.last;
             }
 
@@ -496,9 +553,27 @@ ngx_push_share_fetched(ngx_push_share_op_t *op,
                 ch->redis_from = ch->first_seq;
             }
         }
+
+        if (ch != nullptr) {
+            /* as Redis has it now: later cursors are answered here until
+             * the subscription is live (it catches up what comes after);
+             * not yet between batches */
+            ch->redis_read_at = more ? 0
+                                : ngx_current_msec ? ngx_current_msec : 1;
+        }
     }
 
     ngx_push_ipc_wake(wake, ngx_push_share_worker->log);
+
+    if (more) {
+        op->after = last_entry;
+        op->first = 0;
+        if (ngx_push_share_send(op) == NGX_OK) {
+            return;
+        }
+        /* its subscribers are resolved against the copy as it is: it
+         * holds, without a hole, up to what was read */
+    }
 
     ngx_push_share_read_done(op->read);
 }
@@ -521,6 +596,7 @@ ngx_push_share_caught(ngx_push_share_op_t *op,
         ch = ngx_push_store_find_locked(zone, &op->id);
 
         if (ch != nullptr && cr.outcome == push::redis_outcome::ok) {
+            ngx_push_share_cap_locked(zone, ch, cr.cap, cr.ttl_ms);
             ngx_push_store_expire_locked(zone, ch);
 
             if (ch->last_seq > ch->first_seq && cr.base >= ch->last_seq) {
@@ -684,6 +760,7 @@ ngx_push_share_read(ngx_push_sub_t *sub, const ngx_str_t *id,
     op->kind = ngx_push_share_kind::fetch;
     op->read = read;
     op->owned = 1;
+    op->first = 1;
     op->id.data = p;
     op->id.len = id->len;
     p = ngx_cpymem(p, id->data, id->len);
@@ -793,9 +870,9 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     park->have_cursor = have_cursor;
     park->resume = resume;
 
-    limit = ngx_max(ngx_min(sub->conf->message_buffer,
-                            static_cast<ngx_uint_t>(NGX_PUSH_SHARE_BATCH)),
-                    1);
+    /* not the location's buffer: the channel's cap (Redis's) decides
+     * what is kept, and may be larger; a read goes on in batches */
+    limit = NGX_PUSH_SHARE_BATCH;
 
     for (i = 0; i < sub->nchannels; i++) {
         if (!need[i]) {

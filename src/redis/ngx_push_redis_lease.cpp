@@ -371,6 +371,12 @@ ngx_push_share_on_message(void *data, ngx_push_redis_node_t *node,
 
         ch = ngx_push_store_find_locked(zone, &id);
 
+        if (ch != nullptr && an.kind != push::redis_announce_kind::del) {
+            /* the cap and TTL the publisher set, before the message is
+             * put under them */
+            ngx_push_share_cap_locked(zone, ch, an.cap, an.ttl_ms);
+        }
+
         if (ch == nullptr) {
             unknown = 1;
 

@@ -12,8 +12,12 @@
 #define NGX_PUSH_SHARE_TICK         500      /* ms: lease, subscriptions */
 #define NGX_PUSH_SHARE_UNSUB_DELAY  5        /* s after the last subscriber */
 #define NGX_PUSH_SHARE_BUSY_MAX     5        /* s a catch-up holds a channel */
-#define NGX_PUSH_SHARE_BATCH        1000     /* history entries per read */
+#define NGX_PUSH_SHARE_BATCH        256      /* history entries per read:
+                                              * 11 nodes an entry, so a
+                                              * reply fits the link's 4096
+                                              * (NGX_PUSH_REDIS_NODES) */
 #define NGX_PUSH_SHARE_INLINE_MAX   65536    /* announced with the message */
+#define NGX_PUSH_SHARE_CAP_MAX      1000000  /* push_message_buffer's */
 #define NGX_PUSH_SHARE_FRESH        5000     /* ms a read for a cursor
                                               * answers later cursors, while
                                               * the copy is not live yet:
@@ -82,7 +86,8 @@ struct ngx_push_share_op_t {
     uint64_t                      ttl_ms;
     ngx_uint_t                    eval;      /* NOSCRIPT seen: EVAL */
     ngx_uint_t                    tries;     /* epoch checks made */
-    ngx_uint_t                    first;     /* the catch-up's first read */
+    ngx_uint_t                    first;     /* a catch-up's or fetch's
+                                              * first read */
     ngx_uint_t                    owned;     /* ngx_alloc'ed */
     ngx_uint_t                    sent;      /* the script went out */
     char                          meta_epoch[8];
@@ -156,6 +161,8 @@ void ngx_push_share_epoch_reply(void *data, const push::resp_node *reply,
     const char *error);
 void ngx_push_share_reset_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
     uint64_t base, uint64_t last);
+void ngx_push_share_cap_locked(ngx_push_zone_t *zone, ngx_push_channel_t *ch,
+    uint64_t cap, uint64_t ttl_ms);
 ngx_push_channel_t *ngx_push_share_create_locked(ngx_push_zone_t *zone,
     ngx_push_share_op_t *op, uint64_t base, uint64_t last);
 ngx_uint_t ngx_push_share_put_entries_locked(ngx_push_zone_t *zone,

@@ -156,6 +156,10 @@ announce_write(const push::redis_announce &a)
 
     s += " " + std::string(a.epoch) + " " + std::to_string(a.seq);
 
+    if (a.kind != push::redis_announce_kind::del) {
+        s += " " + std::to_string(a.cap) + " " + std::to_string(a.ttl_ms);
+    }
+
     if (a.kind == push::redis_announce_kind::message) {
         s += " " + std::to_string(a.content_type.size()) + " "
              + std::to_string(a.event.size()) + "\n"
@@ -219,9 +223,10 @@ reply_write(const push::redis_channel_reply &r)
     }
 
     /* extra's own content is not the reply parser's business */
-    return (r.extra ? "*7\r\n" : "*6\r\n") + bulk("ok") + bulk(r.epoch)
+    return (r.extra ? "*9\r\n" : "*8\r\n") + bulk("ok") + bulk(r.epoch)
            + integer(r.base) + integer(r.last) + integer(r.first)
-           + integer(r.count) + (r.extra ? integer(0) : "");
+           + integer(r.count) + integer(r.cap) + integer(r.ttl_ms)
+           + (r.extra ? integer(0) : "");
 }
 
 
@@ -265,12 +270,12 @@ check_reply(const push::resp_node *root, input in,
         break;
 
     case push::redis_outcome::ok:
-        if ((root->count != 6 && root->count != 7) || r.epoch.empty()
+        if ((root->count != 8 && root->count != 9) || r.epoch.empty()
             || r.base > r.last || r.first == 0 || r.first - 1 > r.last
             || r.count != r.last - (r.first - 1)
-            || (r.extra != nullptr) != (root->count == 7)
+            || (r.extra != nullptr) != (root->count == 9)
             || (r.extra != nullptr
-                && (r.extra != push::resp_child(root, 6)
+                && (r.extra != push::resp_child(root, 8)
                     || r.extra + r.extra->span != root + root->span)))
         {
             abort();
@@ -290,7 +295,8 @@ check_reply(const push::resp_node *root, input in,
            != push::status::ok
         || r2.outcome != r.outcome || r2.epoch != r.epoch
         || r2.base != r.base || r2.last != r.last || r2.first != r.first
-        || r2.count != r.count || (r2.extra != nullptr) != (r.extra != nullptr))
+        || r2.count != r.count || r2.cap != r.cap || r2.ttl_ms != r.ttl_ms
+        || (r2.extra != nullptr) != (r.extra != nullptr))
     {
         abort();
     }

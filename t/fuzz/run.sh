@@ -79,17 +79,17 @@ for target in "${targets[@]}"; do
             # seeds: publish's reply, "none" then "epoch", history with an
             # entry as an array and one as a RESP3 map, an announcement in
             # a push frame, and announcements as bare payloads
-            printf '*7\r\n$2\r\nok\r\n$8\r\n0badcafe\r\n:0\r\n:5\r\n:3\r\n:3\r\n:2\r\n' \
+            printf '*9\r\n$2\r\nok\r\n$8\r\n0badcafe\r\n:0\r\n:5\r\n:3\r\n:3\r\n:100\r\n:3600000\r\n:2\r\n' \
                 > "$out/corpus/$name/publish"
             printf '*1\r\n$4\r\nnone\r\n*2\r\n+epoch\r\n$8\r\ndeadbeef\r\n' \
                 > "$out/corpus/$name/none-epoch"
-            printf '*7\r\n+ok\r\n$8\r\n0badcafe\r\n:2\r\n:9\r\n:8\r\n:2\r\n*2\r\n*2\r\n$3\r\n8-0\r\n*8\r\n$1\r\nt\r\n$13\r\n1700000000000\r\n$1\r\nc\r\n$10\r\ntext/plain\r\n$1\r\ne\r\n$0\r\n\r\n$1\r\nd\r\n$5\r\nhello\r\n*2\r\n$3\r\n9-0\r\n%%4\r\n+t\r\n+1700000000001\r\n+c\r\n+\r\n+e\r\n+tick\r\n+d\r\n$2\r\nhi\r\n' \
+            printf '*9\r\n+ok\r\n$8\r\n0badcafe\r\n:2\r\n:9\r\n:8\r\n:2\r\n:2000\r\n:60000\r\n*2\r\n*2\r\n$3\r\n8-0\r\n*8\r\n$1\r\nt\r\n$13\r\n1700000000000\r\n$1\r\nc\r\n$10\r\ntext/plain\r\n$1\r\ne\r\n$0\r\n\r\n$1\r\nd\r\n$5\r\nhello\r\n*2\r\n$3\r\n9-0\r\n%%4\r\n+t\r\n+1700000000001\r\n+c\r\n+\r\n+e\r\n+tick\r\n+d\r\n$2\r\nhi\r\n' \
                 > "$out/corpus/$name/history"
-            printf '>3\r\n$8\r\nsmessage\r\n$13\r\n{p:ch}:pubsub\r\n$33\r\nm 0badcafe 7 10 3\ntext/plainmsghi\r\n' \
+            printf '>3\r\n$8\r\nsmessage\r\n$13\r\n{p:ch}:pubsub\r\n$44\r\nm 0badcafe 7 2000 60000 10 3\ntext/plainmsghi\r\n' \
                 > "$out/corpus/$name/smessage"
-            printf 'm 0badcafe 7 10 3\ntext/plainmsghello' \
+            printf 'm 0badcafe 7 2000 60000 10 3\ntext/plainmsghello' \
                 > "$out/corpus/$name/message"
-            printf 'n 0badcafe 18446744073709551615' > "$out/corpus/$name/notice"
+            printf 'n 0badcafe 18446744073709551615 100 3600000' > "$out/corpus/$name/notice"
             printf 'd 0badcafe 12' > "$out/corpus/$name/delete"
             ;;
         fuzz_redis_url)

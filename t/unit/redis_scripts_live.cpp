@@ -547,6 +547,8 @@ main(int argc, char **argv)
 
     check(r.outcome == redis_outcome::ok && r.count == 10 && r.first == 21
           && r.last == 30, "info: 10 kept, 21..30");
+    check(r.cap == 10 && r.ttl_ms == 3600000,
+          "info: the cap and ttl the publishes set");
 
     r = history(a, s, capped, e1, 5, 100, 3600000, ents);
     check(seqs(ents) == "21,22,23,24,25,26,27,28,29,30",
@@ -589,6 +591,9 @@ main(int argc, char **argv)
     r = history(a, s, ttl, e1, 0, 10, 1000, ents);
     check(seqs(ents) == "2" && redis_gap_of(0, r).n == 1,
           "history skips the expired one and counts it missed");
+    r = history(a, s, ttl, e1, 0, 10, 3600000, ents);
+    check(seqs(ents) == "2" && r.cap == 100 && r.ttl_ms == 1000,
+          "a reader's longer ttl: the channel's (1 s) still decides");
 
     r = publish(a, s, ttl, p1, "third");
     check(r.last == 3 && r.count == 2 && r.first == 2,
@@ -694,7 +699,7 @@ main(int argc, char **argv)
     ev = resp_pubsub_classify(reply(sub));
     check(redis_announce_parse(ev.payload, an) == status::ok
           && an.kind == redis_announce_kind::notice && an.seq == 9
-          && ev.payload == "n " + e1 + " 9",
+          && ev.payload == "n " + e1 + " 9 100 3600000",
           "over the threshold: announced without payload");
 
     r = history(a, s, gone, e1, 7, 10, 3600000, ents);

@@ -255,8 +255,8 @@ test_channel_reply(void **state)
     resp_node            nodes[64];
     redis_channel_reply  r;
 
-    std::string  ok = "*7\r\n$2\r\nok\r\n$8\r\n0badcafe\r\n:0\r\n:12\r\n:3\r\n"
-                      ":10\r\n:2\r\n";
+    std::string  ok = "*9\r\n$2\r\nok\r\n$8\r\n0badcafe\r\n:0\r\n:12\r\n:3\r\n"
+                      ":10\r\n:2000\r\n:60000\r\n:2\r\n";
 
     assert_int_equal(redis_channel_reply_parse(
                          read_reply(ok, nodes, 64), r), status::ok);
@@ -266,6 +266,8 @@ test_channel_reply(void **state)
     assert_int_equal(r.last, 12);
     assert_int_equal(r.first, 3);
     assert_int_equal(r.count, 10);
+    assert_int_equal(r.cap, 2000);
+    assert_int_equal(r.ttl_ms, 60000);
     assert_non_null(r.extra);
     assert_int_equal(r.extra->integer, 2);
 
@@ -274,7 +276,8 @@ test_channel_reply(void **state)
 
     assert_int_equal(redis_publish_extra_parse(r, x), status::invalid);
     assert_int_equal(redis_channel_reply_parse(read_reply(
-        "*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        "*9\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        ":100\r\n:3600000\r\n"
         "*4\r\n:2\r\n:12\r\n:201\r\n:0\r\n", nodes, 64), r), status::ok);
     assert_int_equal(redis_publish_extra_parse(r, x), status::ok);
     assert_int_equal(x.receivers, 2);
@@ -284,7 +287,8 @@ test_channel_reply(void **state)
 
     /* a repeat: the recorded seq, older than the last */
     assert_int_equal(redis_channel_reply_parse(read_reply(
-        "*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        "*9\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n:3\r\n:10\r\n"
+        ":100\r\n:3600000\r\n"
         "*4\r\n:0\r\n:7\r\n:202\r\n:1\r\n", nodes, 64), r), status::ok);
     assert_int_equal(redis_publish_extra_parse(r, x), status::ok);
     assert_int_equal(x.seq, 7);
@@ -302,15 +306,17 @@ test_channel_reply(void **state)
 
     for (const char *e : bad_extra) {
         assert_int_equal(redis_channel_reply_parse(read_reply(
-            std::string("*7\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n"
-                        ":3\r\n:10\r\n*4\r\n") + e, nodes, 64), r),
+            std::string("*9\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:12\r\n"
+                        ":3\r\n:10\r\n:100\r\n:3600000\r\n*4\r\n") + e,
+            nodes, 64), r),
             status::ok);
         assert_int_equal(redis_publish_extra_parse(r, x), status::invalid);
     }
 
     /* info: no extra; nothing live: first = last + 1 */
     assert_int_equal(redis_channel_reply_parse(read_reply(
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:10\r\n:0\r\n", nodes, 64),
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:10\r\n:0\r\n"
+        ":100\r\n:3600000\r\n", nodes, 64),
         r), status::ok);
     assert_null(r.extra);
     assert_int_equal(r.count, 0);
@@ -351,15 +357,30 @@ test_channel_reply(void **state)
         "*1\r\n$5\r\nstale\r\n",
         "*2\r\n$5\r\nstale\r\n:1\r\n",
         "*2\r\n$6\r\nreused\r\n$1\r\nx\r\n",
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:-1\r\n:9\r\n:10\r\n:0\r\n",
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:11\r\n:0\r\n",  /* first */
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:10\r\n:9\r\n:10\r\n:0\r\n", /* base */
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:1\r\n",   /* count */
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:1\r\n:10\r\n", /* first <= base */
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:5\r\n:6\r\n",
-        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n$1\r\n9\r\n:8\r\n:2\r\n",
-        "*6\r\n$2\r\nOK\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n",
-        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n:0\r\n:0\r\n",
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:-1\r\n:9\r\n:10\r\n:0\r\n"
+        ":100\r\n:3600000\r\n",
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:9\r\n:11\r\n:0\r\n"
+        ":100\r\n:3600000\r\n",  /* first */
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:10\r\n:9\r\n:10\r\n:0\r\n"
+        ":100\r\n:3600000\r\n", /* base */
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:1\r\n"
+        ":100\r\n:3600000\r\n",   /* count */
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:1\r\n:10\r\n"
+        ":100\r\n:3600000\r\n", /* first <= base */
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:5\r\n:10\r\n:5\r\n:6\r\n"
+        ":100\r\n:3600000\r\n",
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n$1\r\n9\r\n:8\r\n:2\r\n"
+        ":100\r\n:3600000\r\n",
+        "*8\r\n$2\r\nOK\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n"
+        ":100\r\n:3600000\r\n",
+        "*10\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n:0\r\n:0\r\n"
+        ":0\r\n:0\r\n",
+        /* the reply before cap and ttl were in it */
+        "*6\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n",
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n"
+        ":-1\r\n:0\r\n",                                        /* cap */
+        "*8\r\n$2\r\nok\r\n$1\r\nE\r\n:0\r\n:9\r\n:8\r\n:2\r\n"
+        ":1\r\n$1\r\n1\r\n",                                  /* ttl */
     };
 
     for (const char *w : bad) {
@@ -427,30 +448,38 @@ test_announce(void **state)
     (void) state;
 
     redis_announce  a;
-    std::string     m("m 0badcafe 42 10 4\ntext/plaintick\0 x\nyz", 39);
+    std::string     m("m 0badcafe 42 2000 60000 10 4\ntext/plaintick\0 x\nyz",
+                      50);
 
     assert_int_equal(redis_announce_parse(m, a), status::ok);
     assert_int_equal(a.kind, redis_announce_kind::message);
     assert_true(a.epoch == "0badcafe");
     assert_int_equal(a.seq, 42);
+    assert_int_equal(a.cap, 2000);
+    assert_int_equal(a.ttl_ms, 60000);
     assert_true(a.content_type == "text/plain");
     assert_true(a.event == "tick");
     assert_true(a.data == std::string_view("\0 x\nyz", 6));
 
-    assert_int_equal(redis_announce_parse("m E 1 0 0\n", a), status::ok);
+    assert_int_equal(redis_announce_parse("m E 1 1 1000 0 0\n", a), status::ok);
     assert_true(a.data.empty() && a.event.empty());
 
-    assert_int_equal(redis_announce_parse("n 0badcafe 7", a), status::ok);
+    assert_int_equal(redis_announce_parse("n 0badcafe 7 3 5000", a),
+                     status::ok);
     assert_int_equal(a.kind, redis_announce_kind::notice);
     assert_int_equal(a.seq, 7);
+    assert_int_equal(a.cap, 3);
+    assert_int_equal(a.ttl_ms, 5000);
 
     assert_int_equal(redis_announce_parse("d E 0", a), status::ok);
     assert_int_equal(a.kind, redis_announce_kind::del);
     assert_int_equal(a.seq, 0);
 
-    const char  *bad[] = { "", "m", "x E 1", "n E", "n E ", "n  1", "n E 01",
-        "n E 1\n", "n E 1 2", "n E\n1", "m E 1 0 0", "m E 1 3 0\nab",
-        "m E 1 1 1\na", "m E 1 -1 0\n", "m E 1 0\n", "nE 1",
+    const char  *bad[] = { "", "m", "x E 1", "n E", "n E ", "n  1 1 1",
+        "n E 01 1 1", "n E 1 1 1\n", "n E 1 2", "n E 1 2 3 4", "n E\n1 1 1",
+        "n E 1", "n E 1 x 1", "d E 1 1", "m E 1 1 1 0 0",
+        "m E 1 1 1 3 0\nab", "m E 1 1 1 1 1\na", "m E 1 1 1 -1 0\n",
+        "m E 1 1 1 0\n", "m E 1 0 0\n", "m E 1 1 0 0\n", "nE 1 1 1",
         "d E 18446744073709551616" };
 
     for (const char *b : bad) {
@@ -465,8 +494,8 @@ test_gap(void **state)
     (void) state;
 
     /* a life after a delete: base 11, messages 12..20, 15..20 kept */
-    redis_channel_reply  r = { redis_outcome::ok, "E", 11, 20, 15, 6,
-                               nullptr };
+    redis_channel_reply  r = { redis_outcome::ok, "E", 11, 20, 15, 6, 9,
+                               60000, nullptr };
     redis_gap            g;
 
     g = redis_gap_of(10, r);
@@ -491,7 +520,7 @@ test_gap(void **state)
     assert_int_equal(g.n, 3);
 
     /* a new channel: a cursor at 0 misses nothing */
-    r = { redis_outcome::ok, "E", 0, 3, 1, 3, nullptr };
+    r = { redis_outcome::ok, "E", 0, 3, 1, 3, 9, 60000, nullptr };
     g = redis_gap_of(0, r);
     assert_int_equal(g.kind, redis_gap_kind::none);
 }
