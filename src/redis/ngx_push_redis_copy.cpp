@@ -662,12 +662,29 @@ ngx_push_share_caught(ngx_push_share_op_t *op,
 }
 
 
+/* An op of a worker's own (not a request's), kind, for channel id: the
+ * id and the channel's keys are laid out in buf, which the caller
+ * allocated after the op (id->len + ngx_push_share_keys_size(id)). */
+static void
+ngx_push_share_op_name(ngx_push_share_op_t *op, ngx_push_share_kind kind,
+    u_char *buf, const ngx_str_t *id)
+{
+    op->kind = kind;
+    op->owned = 1;
+    op->first = 1;
+    op->id.data = buf;
+    op->id.len = id->len;
+    buf = ngx_cpymem(buf, id->data, id->len);
+    (void) ngx_push_share_keys(nullptr, buf, id, &op->keys);
+    op->keys_pubsub = ngx_push_share_str(op->keys.pubsub);
+}
+
+
 /* Reads what Redis holds after the copy's last seq into it.  One at a
  * time per channel: a trigger during one runs it once more after. */
 void
 ngx_push_share_catch_up(const ngx_str_t *id)
 {
-    u_char               *p;
     time_t                ttl;
     size_t                size;
     uint64_t              after;
@@ -708,15 +725,8 @@ ngx_push_share_catch_up(const ngx_str_t *id)
     }
 
     *op = ngx_push_share_op_t();
-    p = reinterpret_cast<u_char *>(op + 1);
-    op->kind = ngx_push_share_kind::catchup;
-    op->owned = 1;
-    op->first = 1;
-    op->id.data = p;
-    op->id.len = id->len;
-    p = ngx_cpymem(p, id->data, id->len);
-    (void) ngx_push_share_keys(nullptr, p, id, &op->keys);
-    op->keys_pubsub = ngx_push_share_str(op->keys.pubsub);
+    ngx_push_share_op_name(op, ngx_push_share_kind::catchup,
+                           reinterpret_cast<u_char *>(op + 1), id);
     op->after = after;
     op->limit = ngx_max(ngx_min(max, static_cast<ngx_uint_t>(
                                          NGX_PUSH_SHARE_BATCH)), 1);
@@ -737,7 +747,6 @@ static ngx_push_share_read_t *
 ngx_push_share_read(ngx_push_sub_t *sub, const ngx_str_t *id,
     uint32_t hash, uint64_t after, ngx_uint_t limit)
 {
-    u_char                 *p;
     size_t                  size;
     ngx_str_node_t         *node;
     ngx_push_share_t       *share = ngx_push_share_worker;
@@ -756,16 +765,9 @@ ngx_push_share_read(ngx_push_sub_t *sub, const ngx_str_t *id,
     ngx_queue_init(&read->waiters);
 
     op = &read->op;
-    p = reinterpret_cast<u_char *>(read + 1);
-    op->kind = ngx_push_share_kind::fetch;
+    ngx_push_share_op_name(op, ngx_push_share_kind::fetch,
+                           reinterpret_cast<u_char *>(read + 1), id);
     op->read = read;
-    op->owned = 1;
-    op->first = 1;
-    op->id.data = p;
-    op->id.len = id->len;
-    p = ngx_cpymem(p, id->data, id->len);
-    (void) ngx_push_share_keys(nullptr, p, id, &op->keys);
-    op->keys_pubsub = ngx_push_share_str(op->keys.pubsub);
     op->in.channel = op->id;
     op->in.max_messages = sub->conf->message_buffer;
     op->in.ttl = sub->conf->message_ttl;
@@ -822,8 +824,7 @@ ngx_push_share_park(ngx_push_sub_t *sub, ngx_int_t have_cursor,
     {
         ngx_push_shm_lock  lock(zone->shpool);
 
-        cursor_ok = have_cursor && !sub->foreign
-                    && sub->cursor.epoch == zone->sh->epoch;
+        cursor_ok = have_cursor && sub->cursor.epoch == zone->sh->epoch;
 
         for (i = 0; i < sub->nchannels; i++) {
             ch = ngx_push_store_find_locked(zone, &sub->channels[i]);

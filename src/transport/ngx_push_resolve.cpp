@@ -128,9 +128,7 @@ ngx_push_sub_resolve(ngx_push_sub_t *sub, ngx_int_t have_cursor,
 
     *reason = "out of memory";
 
-    if (have_cursor
-        && (sub->foreign || sub->cursor.epoch != zone->sh->epoch))
-    {
+    if (have_cursor && sub->cursor.epoch != zone->sh->epoch) {
         /* ids of another life of the zone, or of Nchan's: start over,
          * say so */
         sub->gap = 1;

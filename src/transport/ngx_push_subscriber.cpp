@@ -281,7 +281,8 @@ ngx_push_read_cursor(ngx_http_request_t *r, ngx_push_sub_t *sub,
                       "push: message id \"%V\" is Nchan's, "
                       "the subscriber starts over", text);
 
-        sub->foreign = 1;
+        /* epoch 0 is never a zone's or Redis's: the cursor is of
+         * another epoch, and the subscriber starts over as for one */
         sub->cursor.epoch = 0;
         sub->cursor.count = static_cast<uint32_t>(sub->nchannels);
 

@@ -83,9 +83,6 @@ struct ngx_push_sub_t {
     void                        *ws;         /* WebSocket state */
     unsigned                     gap:1;
     unsigned                     gap_unknown:1;
-    unsigned                     foreign:1;  /* the cursor is Nchan's:
-                                              * start over, as for one
-                                              * of another epoch */
     unsigned                     joined:1;
     unsigned                     done:1;
     unsigned                     watched:1;  /* in watch */

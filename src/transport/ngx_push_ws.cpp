@@ -849,14 +849,50 @@ ngx_push_ws_bare_opcode(ngx_push_sub_t *sub, ngx_push_lmsg_t *msg)
 }
 
 
+/* One enveloped message: the frame header, the envelope made once per
+ * worker (env), then tail (the payload when the envelope does not hold
+ * it).  A subscriber of several channels writes its own cursor in front
+ * instead of the id the envelope holds: open, the cursor, close (when not
+ * 0), then env from id_end. */
+static void
+ngx_push_ws_enveloped(ngx_push_sub_t *sub, ngx_push_out_t *out,
+    push::ws_opcode op, const ngx_str_t *env, size_t id_end, ngx_str_t open,
+    u_char close, const ngx_str_t *tail)
+{
+    u_char  *p, *start;
+    size_t   head = env->len;
+
+    p = out->own + push::ws_header_max;
+
+    if (sub->nchannels != 1) {
+        /* a multiplexed id is this subscriber's own */
+        p = ngx_cpymem(p, open.data, open.len);
+        p += ngx_push_ws_cursor(sub, p);
+        if (close) {
+            *p++ = close;
+        }
+        head = env->len - id_end;
+    }
+
+    start = ngx_push_ws_header_before(out, op,
+                                      (p - (out->own + push::ws_header_max))
+                                      + head + tail->len);
+    ngx_push_out_add(out, start, p - start);
+    ngx_push_out_add(out, env->data + env->len - head, head);
+    ngx_push_out_add(out, tail->data, tail->len);
+}
+
+
 /* The message's frame into out, in the subscriber's envelope; the
  * cursor already counts msg. */
 static void
 ngx_push_ws_message_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
     ngx_push_lmsg_t *msg, ngx_push_out_t *out)
 {
-    u_char           *p, *start;
-    size_t            n, head;
+    size_t            n;
+    ngx_str_t         none = ngx_null_string;
+    ngx_str_t         meta_id = ngx_string("id: ");
+    ngx_str_t         json_id = ngx_string("{\"id\":\"");
     push::ws_opcode   op;
 
     switch (ws->envelope) {
@@ -865,43 +901,15 @@ ngx_push_ws_message_frame(ngx_push_sub_t *sub, ngx_push_ws_t *ws,
         op = push::ws_meta_binary(ngx_push_sv(msg->ctype),
                                   ngx_push_ws_utf8(msg))
              ? push::ws_opcode::binary : push::ws_opcode::text;
-        p = out->own + push::ws_header_max;
-        head = msg->ws_meta.len;
-
-        if (sub->nchannels != 1) {
-            /* a multiplexed id is this subscriber's own */
-            p = ngx_cpymem(p, "id: ", 4);
-            p += ngx_push_ws_cursor(sub, p);
-            head = msg->ws_meta.len - msg->ws_meta_id_end;
-        }
-
-        n = p - (out->own + push::ws_header_max);
-        start = ngx_push_ws_header_before(out, op,
-                                          n + head + msg->data.len);
-        ngx_push_out_add(out, start, p - start);
-        ngx_push_out_add(out, msg->ws_meta.data + msg->ws_meta.len - head,
-                         head);
-        ngx_push_out_add(out, msg->data.data, msg->data.len);
+        ngx_push_ws_enveloped(sub, out, op, &msg->ws_meta,
+                              msg->ws_meta_id_end, meta_id, 0,
+                              &msg->data);
         break;
 
     case push::ws_envelope::json_v1:
-        p = out->own + push::ws_header_max;
-        head = msg->ws_json.len;
-
-        if (sub->nchannels != 1) {
-            /* a multiplexed id is this subscriber's own */
-            p = ngx_cpymem(p, "{\"id\":\"", 7);
-            p += ngx_push_ws_cursor(sub, p);
-            *p++ = '"';
-            head = msg->ws_json.len - msg->ws_json_rest;
-        }
-
-        n = p - (out->own + push::ws_header_max);
-        start = ngx_push_ws_header_before(out, push::ws_opcode::text,
-                                          n + head);
-        ngx_push_out_add(out, start, p - start);
-        ngx_push_out_add(out, msg->ws_json.data + msg->ws_json.len - head,
-                         head);
+        ngx_push_ws_enveloped(sub, out, push::ws_opcode::text, &msg->ws_json,
+                              msg->ws_json_rest,
+                              json_id, '"', &none);
         break;
 
     default:
